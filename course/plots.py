@@ -1,0 +1,243 @@
+"""Plots in one house style. Every function returns a matplotlib ``Figure``.
+
+Figures are made without ``pyplot``, so they are not shown twice in Jupyter and leak no global
+state: end a cell with the figure (``fig``) to show it, or call ``fig.savefig(path)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+PALETTE = ["#3366aa", "#dd7733", "#44aa66", "#aa3355", "#7755aa", "#888833", "#33aaaa", "#555555"]
+
+
+def new_figure(ncols: int = 1, *, width: float = 6.0, height: float = 3.6) -> tuple[Figure, list]:
+    """An empty figure in the house style with ``ncols`` side-by-side axes.
+
+    Args:
+        ncols: number of panels.
+        width: width of one panel in inches.
+        height: height in inches.
+
+    Returns:
+        ``(figure, axes)`` with ``axes`` always a list.
+
+    Example:
+        >>> fig, (ax,) = new_figure()
+        >>> type(fig).__name__
+        'Figure'
+    """
+    from cycler import cycler
+
+    fig = Figure(figsize=(width * ncols, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = list(np.atleast_1d(fig.subplots(1, ncols)))
+    for ax in axes:
+        ax.set_prop_cycle(cycler(color=PALETTE))
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.grid(True, alpha=0.3)
+    return fig, axes
+
+
+def loss_curves(
+    curves: Mapping[str, Sequence[float]],
+    *,
+    title: str = "Loss during training",
+    xlabel: str = "step",
+    ylabel: str = "loss",
+    log_y: bool = False,
+) -> Figure:
+    """Plot one line per named series, such as ``{"train": [...], "validation": [...]}``.
+
+    Args:
+        curves: series name to values (or to ``(x_values, y_values)`` pairs).
+        title: the figure title.
+        xlabel: label of the x axis.
+        ylabel: label of the y axis.
+        log_y: use a log scale on the y axis.
+
+    Returns:
+        The figure.
+
+    Example:
+        >>> fig = loss_curves({"train": [3.0, 2.0, 1.5], "validation": [3.1, 2.2, 1.9]})
+        >>> len(fig.axes[0].lines)
+        2
+    """
+    fig, (ax,) = new_figure()
+    for name, values in curves.items():
+        if isinstance(values, tuple) and len(values) == 2:
+            x, y = values
+        else:
+            y = list(values)
+            x = range(1, len(y) + 1)
+        ax.plot(list(x), list(y), label=name, marker="o" if len(list(y)) < 30 else None)
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    if log_y:
+        ax.set_yscale("log")
+    ax.legend(frameon=False)
+    return fig
+
+
+def bars(
+    labels: Sequence[str],
+    values: Sequence[float],
+    *,
+    title: str = "",
+    ylabel: str = "",
+    log_y: bool = False,
+    annotate: bool = True,
+) -> Figure:
+    """A bar chart with one bar per label, values written above the bars.
+
+    Example:
+        >>> fig = bars(["bigram", "trigram"], [40.0, 25.0], ylabel="perplexity")
+        >>> len(fig.axes[0].patches)
+        2
+    """
+    fig, (ax,) = new_figure(width=max(4.0, 0.9 * len(labels) + 2))
+    colours = [PALETTE[i % len(PALETTE)] for i in range(len(labels))]
+    rects = ax.bar(list(labels), list(values), color=colours)
+    if annotate:
+        ax.bar_label(rects, fmt="%.3g", padding=2)
+    ax.set(title=title, ylabel=ylabel)
+    if log_y:
+        ax.set_yscale("log")
+    ax.tick_params(axis="x", rotation=20)
+    return fig
+
+
+def distribution(
+    values: Sequence[float] | Mapping[str, Sequence[float]],
+    *,
+    bins: int = 40,
+    title: str = "",
+    xlabel: str = "",
+) -> Figure:
+    """Histogram of one or several named samples, overlaid.
+
+    Example:
+        >>> fig = distribution({"a": [1, 2, 2, 3], "b": [2, 3, 3, 4]}, bins=4)
+        >>> fig.axes[0].get_ylabel()
+        'count'
+    """
+    fig, (ax,) = new_figure()
+    samples = values if isinstance(values, Mapping) else {"": values}
+    for name, sample in samples.items():
+        ax.hist(np.asarray(sample), bins=bins, alpha=0.6, label=name or None)
+    if isinstance(values, Mapping):
+        ax.legend(frameon=False)
+    ax.set(title=title, xlabel=xlabel, ylabel="count")
+    return fig
+
+
+def heatmap(
+    matrix: np.ndarray,
+    *,
+    x_labels: Sequence[str] | None = None,
+    y_labels: Sequence[str] | None = None,
+    title: str = "",
+    xlabel: str = "",
+    ylabel: str = "",
+    cmap: str = "viridis",
+    annotate: bool = False,
+) -> Figure:
+    """A matrix as a heatmap with a colour bar (attention weights, confusion matrices, ...).
+
+    Example:
+        >>> fig = heatmap(np.eye(3), x_labels=list("abc"), y_labels=list("abc"))
+        >>> fig.axes[0].get_xticklabels()[0].get_text()
+        'a'
+    """
+    matrix = np.asarray(matrix)
+    size = min(9.0, 2.5 + 0.35 * max(matrix.shape))
+    fig, (ax,) = new_figure(width=size + 1.0, height=size)
+    ax.grid(False)
+    image = ax.imshow(matrix, cmap=cmap, aspect="auto")
+    fig.colorbar(image, ax=ax, shrink=0.8)
+    if x_labels is not None:
+        ax.set_xticks(range(len(x_labels)), labels=list(x_labels), rotation=90)
+    if y_labels is not None:
+        ax.set_yticks(range(len(y_labels)), labels=list(y_labels))
+    if annotate:
+        for (row, col), value in np.ndenumerate(matrix):
+            ax.text(col, row, f"{value:.2g}", ha="center", va="center", fontsize=7, color="w")
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    return fig
+
+
+def rank_frequency(
+    counts: Mapping[str, Sequence[int]] | Sequence[int],
+    *,
+    title: str = "Rank against frequency (log-log)",
+    fit: bool = True,
+) -> Figure:
+    """Zipf plot: frequency against rank on log-log axes, with a fitted power law.
+
+    Args:
+        counts: token counts (any order), or several named lists of counts.
+        title: the figure title.
+        fit: draw the least-squares line ``log f = c - s log r`` and report the slope ``s``.
+
+    Returns:
+        The figure.
+
+    Example:
+        >>> fig = rank_frequency([100, 50, 33, 25, 20])
+        >>> fig.axes[0].get_xscale()
+        'log'
+    """
+    fig, (ax,) = new_figure()
+    series = counts if isinstance(counts, Mapping) else {"tokens": counts}
+    for index, (name, values) in enumerate(series.items()):
+        freq = np.sort(np.asarray(values, dtype=float))[::-1]
+        freq = freq[freq > 0]
+        ranks = np.arange(1, len(freq) + 1)
+        colour = PALETTE[index % len(PALETTE)]
+        ax.loglog(ranks, freq, ".", markersize=3, color=colour, label=name)
+        if fit and len(freq) > 2:
+            slope, intercept = np.polyfit(np.log(ranks), np.log(freq), 1)
+            ax.loglog(
+                ranks,
+                np.exp(intercept) * ranks**slope,
+                "--",
+                color=colour,
+                label=f"{name}: fit, exponent {-slope:.2f}",
+            )
+    ax.set(title=title, xlabel="rank", ylabel="frequency")
+    ax.legend(frameon=False)
+    return fig
+
+
+def lines(
+    x: Sequence[float],
+    ys: Mapping[str, Sequence[float]],
+    *,
+    title: str = "",
+    xlabel: str = "",
+    ylabel: str = "",
+    log_x: bool = False,
+    log_y: bool = False,
+) -> Figure:
+    """Several named series against one shared x axis (sweeps, trade-offs).
+
+    Example:
+        >>> fig = lines([1, 2, 4], {"a": [3, 2, 1]}, log_x=True)
+        >>> fig.axes[0].get_xscale()
+        'log'
+    """
+    fig, (ax,) = new_figure()
+    for name, y in ys.items():
+        ax.plot(list(x), list(y), marker="o", label=name)
+    if log_x:
+        ax.set_xscale("log")
+    if log_y:
+        ax.set_yscale("log")
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    if len(ys) > 1 or next(iter(ys), ""):
+        ax.legend(frameon=False)
+    return fig

@@ -1,0 +1,165 @@
+"""The results table that the chapters build together.
+
+Each chapter that trains a language model adds a row: the model, its number of parameters, its
+validation loss and training time. Models that cut text into different tokens cannot be compared
+by perplexity per token (a word is harder to guess than a character), so the table compares them
+on the same validation text per **character**: the total negative log-likelihood of the validation
+text divided by its number of characters, in nats. ``exp`` of it is the per-character perplexity,
+and dividing by ``ln 2`` gives bits per character.
+
+Rows are saved to ``build/results/<profile>.json`` in the checkout (``COURSE_RESULTS_DIR``
+overrides the folder), so a later notebook can show what earlier ones measured.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from course.project import ROOT
+
+RESULTS_VARIABLE = "COURSE_RESULTS_DIR"
+
+
+@dataclass
+class Result:
+    """One row of the results table.
+
+    Args:
+        model: a short name, unique in the table (``"char 5-gram"``).
+        chapter: the chapter that trained it (``"02"``).
+        parameters: number of trainable parameters (or of stored counts, for an n-gram model).
+        nats_per_char: validation negative log-likelihood per character, in nats.
+        train_seconds: wall time of training.
+        tokens_per_second: generation speed, where measured.
+        notes: anything else worth a word (tokenization, context length).
+    """
+
+    model: str
+    chapter: str
+    parameters: int
+    nats_per_char: float
+    train_seconds: float
+    tokens_per_second: float | None = None
+    notes: str = ""
+    recorded_at: float = field(default_factory=time.time)
+
+    @property
+    def perplexity_per_char(self) -> float:
+        """``exp`` of the per-character loss."""
+        return math.exp(self.nats_per_char)
+
+    @property
+    def bits_per_char(self) -> float:
+        """The per-character loss in bits."""
+        return self.nats_per_char / math.log(2)
+
+
+def results_path(profile: str) -> Path:
+    """Where the table of one profile is stored."""
+    folder = Path(os.environ.get(RESULTS_VARIABLE) or ROOT / "build" / "results")
+    return folder / f"{profile}.json"
+
+
+def load(profile: str) -> list[Result]:
+    """All rows recorded so far under a profile, in the order they were first added.
+
+    Example:
+        >>> isinstance(load("fast"), list)
+        True
+    """
+    path = results_path(profile)
+    if not path.exists():
+        return []
+    try:
+        rows = json.loads(path.read_text())
+    except json.JSONDecodeError as error:
+        raise ValueError(
+            f"The results file {path} is not valid JSON ({error}). Delete it and rerun the "
+            "chapters to rebuild it."
+        ) from error
+    return [Result(**row) for row in rows]
+
+
+def record(profile: str, result: Result) -> list[Result]:
+    """Add a row (replacing an earlier row with the same model name) and save the table.
+
+    Args:
+        profile: the profile name the result was measured under.
+        result: the row.
+
+    Returns:
+        The whole table after the change.
+    """
+    if not math.isfinite(result.nats_per_char) or result.nats_per_char <= 0:
+        raise ValueError(f"nats_per_char must be a positive number, got {result.nats_per_char!r}.")
+    rows = load(profile)
+    replaced = [result if row.model == result.model else row for row in rows]
+    if not any(row.model == result.model for row in rows):
+        replaced.append(result)
+    path = results_path(profile)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps([asdict(row) for row in replaced], indent=1))
+    temporary.replace(path)
+    return replaced
+
+
+def find(profile: str, model: str) -> Result | None:
+    """The row for ``model``, or ``None`` if no chapter recorded it yet under this profile."""
+    return next((row for row in load(profile) if row.model == model), None)
+
+
+class ResultsTable:
+    """A displayable view of rows: HTML in Jupyter, aligned text elsewhere.
+
+    Example:
+        >>> table = ResultsTable([Result("uniform", "02", 0, math.log(80), 0.0)])
+        >>> print(table)  # doctest: +NORMALIZE_WHITESPACE
+        model    chapter  parameters  perplexity/char  bits/char  train s  tokens/s
+        uniform  02       0           80.00            6.322      0.0      -
+    """
+
+    COLUMNS = ("model", "chapter", "parameters", "perplexity/char", "bits/char", "train s", "tokens/s")
+
+    def __init__(self, rows: list[Result]):
+        self.rows = list(rows)
+
+    def _cells(self) -> list[list[str]]:
+        return [
+            [
+                row.model,
+                row.chapter,
+                f"{row.parameters:,}",
+                f"{row.perplexity_per_char:.2f}",
+                f"{row.bits_per_char:.3f}",
+                f"{row.train_seconds:.1f}",
+                "-" if row.tokens_per_second is None else f"{row.tokens_per_second:,.0f}",
+            ]
+            for row in self.rows
+        ]
+
+    def __str__(self) -> str:
+        table = [list(self.COLUMNS), *self._cells()]
+        widths = [max(len(line[i]) for line in table) for i in range(len(self.COLUMNS))]
+        return "\n".join(
+            "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+            for line in table
+        )
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{name}</th>" for name in self.COLUMNS)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
+            for cells in self._cells()
+        )
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def table(profile: str) -> ResultsTable:
+    """The stored table of a profile, ready to display."""
+    return ResultsTable(load(profile))
