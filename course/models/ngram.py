@@ -1,0 +1,181 @@
+"""A count-based n-gram language model with add-k smoothing and interpolation (chapter 02).
+
+The probability of the next token ``w`` given the previous ``n - 1`` tokens ``h`` is estimated from
+counts in the training text:
+
+    P_k(w | h) = (count(h, w) + k) / (count(h) + k * V)
+
+where ``V`` is the vocabulary size and ``k > 0`` keeps unseen pairs from getting probability zero.
+With interpolation, the estimates of every order from 1 to ``n`` are mixed with weights that sum
+to one, so a rare long context leans on the shorter ones.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+
+import numpy as np
+
+
+class NGramLanguageModel:
+    """An n-gram model over integer token ids.
+
+    Args:
+        order: ``n``, the number of tokens in an n-gram (2 = bigram: one token of context).
+        vocabulary_size: ``V``, the number of distinct token ids (ids are ``0 .. V-1``).
+        k: the add-k smoothing constant, ``k > 0``.
+        weights: interpolation weights for orders ``1..n`` (low to high), summing to one; ``None``
+            uses only the highest order (plain add-k).
+
+    Example:
+        >>> model = NGramLanguageModel(order=2, vocabulary_size=3, k=1.0).fit([0, 1, 0, 1, 0, 2])
+        >>> round(model.probability([0], 1), 4)  # (count(0,1) + 1) / (count(0) + 3)
+        0.5
+        >>> round(float(model.distribution([0]).sum()), 6)
+        1.0
+    """
+
+    def __init__(
+        self,
+        order: int,
+        vocabulary_size: int,
+        k: float = 0.1,
+        weights: Sequence[float] | None = None,
+    ):
+        if not isinstance(order, int) or order < 1:
+            raise ValueError(f"order must be an integer >= 1, got {order!r}.")
+        if vocabulary_size < 1:
+            raise ValueError(f"vocabulary_size must be positive, got {vocabulary_size!r}.")
+        if not k > 0:
+            raise ValueError(f"k must be positive (k = 0 gives unseen n-grams probability 0), got {k!r}.")
+        if weights is not None:
+            weights = [float(w) for w in weights]
+            if len(weights) != order or abs(sum(weights) - 1) > 1e-6 or min(weights) < 0:
+                raise ValueError(
+                    f"weights must be {order} non-negative numbers summing to 1 (orders 1..{order}), "
+                    f"got {weights!r}."
+                )
+        self.order = order
+        self.vocabulary_size = vocabulary_size
+        self.k = k
+        self.weights = weights
+        # counts[m][context] -> Counter of next tokens, for context lengths m = 0 .. order-1.
+        self.counts: list[dict[tuple[int, ...], Counter]] = [defaultdict(Counter) for _ in range(order)]
+        self.totals: list[Counter] = [Counter() for _ in range(order)]
+
+    def fit(self, tokens: Sequence[int]) -> NGramLanguageModel:
+        """Count every n-gram of every order up to ``order`` in ``tokens``.
+
+        Args:
+            tokens: the training sequence of ids.
+
+        Returns:
+            The model itself, so ``model = NGramLanguageModel(...).fit(ids)`` works.
+        """
+        tokens = [int(t) for t in tokens]
+        if tokens and (min(tokens) < 0 or max(tokens) >= self.vocabulary_size):
+            raise ValueError(
+                f"token ids must lie in 0..{self.vocabulary_size - 1}; found {min(tokens)}.."
+                f"{max(tokens)}. Pass the tokenizer's vocabulary_size()."
+            )
+        for m in range(self.order):
+            counts, totals = self.counts[m], self.totals[m]
+            for i in range(m, len(tokens)):
+                context = tuple(tokens[i - m : i])
+                counts[context][tokens[i]] += 1
+                totals[context] += 1
+        return self
+
+    @property
+    def num_parameters(self) -> int:
+        """How many counts the model stores (its "parameters")."""
+        return sum(len(next_counts) for level in self.counts for next_counts in level.values())
+
+    def _add_k(self, m: int, context: tuple[int, ...]) -> np.ndarray:
+        counts = self.counts[m].get(context)
+        row = np.full(self.vocabulary_size, self.k, dtype=np.float64)
+        if counts:
+            for token, count in counts.items():
+                row[token] += count
+        return row / row.sum()
+
+    def distribution(self, context: Sequence[int]) -> np.ndarray:
+        """The probability of every next token after ``context`` (its last ``n-1`` tokens count).
+
+        Args:
+            context: the preceding token ids; shorter than ``n-1`` at the start of a text.
+
+        Returns:
+            An array of ``vocabulary_size`` probabilities summing to one.
+        """
+        context = tuple(int(t) for t in context)[-(self.order - 1) :] if self.order > 1 else ()
+        longest = len(context)
+        if self.weights is None:
+            return self._add_k(longest, context)
+        mixed = np.zeros(self.vocabulary_size)
+        weights = self.weights[: longest + 1]
+        norm = sum(weights)
+        for m, weight in enumerate(weights):
+            if weight:
+                mixed += weight / norm * self._add_k(m, context[longest - m :] if m else ())
+        return mixed
+
+    def probability(self, context: Sequence[int], token: int) -> float:
+        """``P(token | context)``."""
+        return float(self.distribution(context)[token])
+
+    def negative_log_likelihood(self, tokens: Sequence[int]) -> float:
+        """Total ``-log P`` (nats) of a sequence, each token given the ones before it.
+
+        Args:
+            tokens: the ids to score (held-out text for a fair measurement).
+
+        Returns:
+            The sum over positions; divide by ``len(tokens)`` for cross-entropy per token.
+        """
+        tokens = [int(t) for t in tokens]
+        total = 0.0
+        for i, token in enumerate(tokens):
+            total -= math.log(self.probability(tokens[max(0, i - self.order + 1) : i], token))
+        return total
+
+    def perplexity(self, tokens: Sequence[int]) -> float:
+        """``exp`` of the mean negative log-likelihood per token.
+
+        Example:
+            >>> NGramLanguageModel(1, 4, k=1.0).fit([]).perplexity([0, 1, 2, 3])  # uniform
+            4.0
+        """
+        return math.exp(self.negative_log_likelihood(tokens) / len(tokens))
+
+    def sample(
+        self,
+        context: Sequence[int],
+        num_tokens: int,
+        temperature: float = 1.0,
+        seed: int | None = None,
+    ) -> list[int]:
+        """Generate ``num_tokens`` ids after ``context``, one at a time.
+
+        Args:
+            context: the prompt's ids.
+            num_tokens: how many to generate.
+            temperature: below 1 sharpens the distribution, above 1 flattens it.
+            seed: for repeatable samples.
+
+        Returns:
+            The generated ids (without the prompt).
+        """
+        if temperature <= 0:
+            raise ValueError(f"temperature must be positive, got {temperature!r}.")
+        rng = np.random.default_rng(seed)
+        history = [int(t) for t in context]
+        generated = []
+        for _ in range(num_tokens):
+            probabilities = self.distribution(history) ** (1.0 / temperature)
+            token = int(rng.choice(self.vocabulary_size, p=probabilities / probabilities.sum()))
+            generated.append(token)
+            history.append(token)
+        return generated
