@@ -121,7 +121,9 @@ def check_below(value: float, threshold: float, *, name: str = "value", why: str
         raise CheckFailed(f"{name} is {value}: training diverged or produced no number.")
     if not float(value) < threshold:
         reason = f" ({why})" if why else ""
-        raise CheckFailed(f"{name} is {float(value):.4g}, which is not below {threshold:g}{reason}.")
+        raise CheckFailed(
+            f"{name} is {float(value):.4g}, which is not below {threshold:g}{reason}."
+        )
 
 
 def check_equal(actual: Any, expected: Any, *, name: str = "value") -> None:

@@ -132,5 +132,6 @@ def environment_report() -> str:
         lines.append("keras-hub   missing  fix: pip install -r requirements.txt")
     lines.append(f"backend     {keras.backend.backend()}")
     gpus = gpu_names()
-    lines.append(f"devices     CPU x{os.cpu_count()}" + (f", GPU: {', '.join(gpus)}" if gpus else ""))
+    gpu_text = f", GPU: {', '.join(gpus)}" if gpus else ""
+    lines.append(f"devices     CPU x{os.cpu_count()}{gpu_text}")
     return "\n".join(lines)

@@ -12,6 +12,28 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+
+def _png_bytes(fig: Figure) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    return buffer.getvalue()
+
+
+def _register_with_ipython() -> None:
+    """Let Jupyter show a ``Figure`` made without pyplot when a cell ends with it."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.display_formatter.formatters["image/png"].for_type(Figure, _png_bytes)
+
+
+_register_with_ipython()
+
 PALETTE = ["#3366aa", "#dd7733", "#44aa66", "#aa3355", "#7755aa", "#888833", "#33aaaa", "#555555"]
 
 
@@ -99,15 +121,16 @@ def bars(
         >>> len(fig.axes[0].patches)
         2
     """
-    fig, (ax,) = new_figure(width=max(4.0, 0.9 * len(labels) + 2))
-    colours = [PALETTE[i % len(PALETTE)] for i in range(len(labels))]
+    fig, (ax,) = new_figure(width=min(10.0, max(4.0, 0.6 * len(labels) + 2)))
+    many = len(labels) > len(PALETTE)
+    colours = [PALETTE[0] if many else PALETTE[i % len(PALETTE)] for i in range(len(labels))]
     rects = ax.bar(list(labels), list(values), color=colours)
     if annotate:
         ax.bar_label(rects, fmt="%.3g", padding=2)
     ax.set(title=title, ylabel=ylabel)
     if log_y:
         ax.set_yscale("log")
-    ax.tick_params(axis="x", rotation=20)
+    ax.tick_params(axis="x", rotation=0 if all(len(label) <= 2 for label in labels) else 30)
     return fig
 
 
@@ -211,6 +234,16 @@ def rank_frequency(
     ax.set(title=title, xlabel="rank", ylabel="frequency")
     ax.legend(frameon=False)
     return fig
+
+
+def visible(token: str) -> str:
+    """A label that shows invisible characters: space as ␠, newline as ↵, tab as ⇥.
+
+    Example:
+        >>> visible(" "), visible("\\n"), visible("a")
+        ('␠', '↵', 'a')
+    """
+    return token.replace(" ", "␠").replace("\n", "↵").replace("\t", "⇥")
 
 
 def lines(

@@ -42,7 +42,7 @@ class Profile:
     seed: int = 0
 
     def pick(self, *, fast: T, full: T) -> T:
-        """Choose a chapter-specific setting by profile: ``steps = profile.pick(fast=300, full=3000)``.
+        """Choose a chapter's own setting by profile: ``profile.pick(fast=300, full=3000)``.
 
         Args:
             fast: the value for the fast profile.
@@ -137,8 +137,9 @@ def setup(profile: str | None = None, seed: int | None = None, verbose: bool = T
     seed_everything(chosen.seed if seed is None else seed)
     if verbose:
         where = "GPU" if gpu_names() else "CPU"
+        used = chosen.seed if seed is None else seed
         print(
             f"course: profile '{chosen.name}' on {where} "
-            f"(set {PROFILE_VARIABLE}=fast|full to change), seed {chosen.seed if seed is None else seed}"
+            f"(set {PROFILE_VARIABLE}=fast|full to change), seed {used}"
         )
     return chosen

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import functools
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 """The root of the kit's checkout (the folder holding ``pyproject.toml``)."""
@@ -96,7 +97,8 @@ def colab_install_cell() -> str:
             f'REPOSITORY = "{repository_url()}"',
             f'KIT = "{COLAB_CHECKOUT}"',
             'if "google.colab" in sys.modules:',
-            '    subprocess.run(["git", "clone", "-q", "--depth", "1", REPOSITORY, KIT], check=False)',
+            '    clone = ["git", "clone", "-q", "--depth", "1", REPOSITORY, KIT]',
+            "    subprocess.run(clone, check=False)  # fails harmlessly when already cloned",
             '    pip = [sys.executable, "-m", "pip", "install", "-q"]',
             '    subprocess.run([*pip, "--no-deps", "-e", KIT], check=True)',
             f"    subprocess.run([*pip, {missing}], check=True)",

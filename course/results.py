@@ -124,7 +124,9 @@ class ResultsTable:
         uniform  02       0           80.00            6.322      0.0      -
     """
 
-    COLUMNS = ("model", "chapter", "parameters", "perplexity/char", "bits/char", "train s", "tokens/s")
+    COLUMNS = (
+        "model", "chapter", "parameters", "perplexity/char", "bits/char", "train s", "tokens/s"
+    )
 
     def __init__(self, rows: list[Result]):
         self.rows = list(rows)

@@ -9,6 +9,7 @@ every chapter with its plots, samples and tables without running anything.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -75,7 +76,9 @@ def select_notebooks(chapters: list[str] | None = None) -> list[Path]:
         return notebooks
     chosen = []
     for chapter in chapters:
-        matches = [nb for nb in notebooks if nb.name.startswith(chapter.zfill(2)) or nb.stem == chapter]
+        matches = [
+            nb for nb in notebooks if nb.name.startswith(chapter.zfill(2)) or nb.stem == chapter
+        ]
         if not matches:
             valid = ", ".join(nb.name[:2] for nb in notebooks)
             raise ValueError(f"No chapter {chapter!r}. Chapters: {valid}.")
@@ -112,7 +115,8 @@ def run_notebook(path: Path, out: Path, cell_timeout: int = 600) -> RunRecord:
         try:
             client.execute()
         except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
-            lines = [line for line in str(exc).strip().splitlines() if line.strip()]
+            plain = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))  # drop terminal colour codes
+            lines = [line for line in plain.strip().splitlines() if line.strip()]
             error = f"{type(exc).__name__}: {lines[-1] if lines else ''}"
     seconds = time.perf_counter() - start
     (out / "executed").mkdir(parents=True, exist_ok=True)
@@ -170,7 +174,9 @@ def run(
         record = run_notebook(path, out, cell_timeout)
         records.append(record)
         status = "ok" if record.ok else f"FAILED: {record.error}"
-        progress.write(f"{path.name}: {record.seconds:.1f} s, {record.peak_mb:.0f} MB peak, {status}")
+        progress.write(
+            f"{path.name}: {record.seconds:.1f} s, {record.peak_mb:.0f} MB peak, {status}"
+        )
     table = timing_table(records)
     (out / "timings.md").write_text(table + "\n")
     print(table)

@@ -49,20 +49,24 @@ class NGramLanguageModel:
         if vocabulary_size < 1:
             raise ValueError(f"vocabulary_size must be positive, got {vocabulary_size!r}.")
         if not k > 0:
-            raise ValueError(f"k must be positive (k = 0 gives unseen n-grams probability 0), got {k!r}.")
+            raise ValueError(
+                f"k must be positive (k = 0 gives unseen n-grams probability 0), got {k!r}."
+            )
         if weights is not None:
             weights = [float(w) for w in weights]
             if len(weights) != order or abs(sum(weights) - 1) > 1e-6 or min(weights) < 0:
                 raise ValueError(
-                    f"weights must be {order} non-negative numbers summing to 1 (orders 1..{order}), "
-                    f"got {weights!r}."
+                    f"weights must be {order} non-negative numbers summing to 1 "
+                    f"(orders 1..{order}), got {weights!r}."
                 )
         self.order = order
         self.vocabulary_size = vocabulary_size
         self.k = k
         self.weights = weights
         # counts[m][context] -> Counter of next tokens, for context lengths m = 0 .. order-1.
-        self.counts: list[dict[tuple[int, ...], Counter]] = [defaultdict(Counter) for _ in range(order)]
+        self.counts: list[dict[tuple[int, ...], Counter]] = [
+            defaultdict(Counter) for _ in range(order)
+        ]
         self.totals: list[Counter] = [Counter() for _ in range(order)]
 
     def fit(self, tokens: Sequence[int]) -> NGramLanguageModel:
