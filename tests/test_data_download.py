@@ -38,6 +38,11 @@ def _real_mirror() -> Path | None:
 
 
 REAL_MIRROR = _real_mirror()
+if REAL_MIRROR is None and os.environ.get("COURSE_REQUIRE_MIRROR"):
+    raise RuntimeError(
+        "COURSE_REQUIRE_MIRROR is set (as .ci/run sets it) but no data mirror was found: set "
+        "COURSE_DATA_MIRROR to the folder laid out as NAME/FILE (../shared/data in CI)."
+    )
 needs_mirror = pytest.mark.skipif(
     REAL_MIRROR is None,
     reason="no local data mirror: set COURSE_DATA_MIRROR to a folder laid out as NAME/FILE "
