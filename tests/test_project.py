@@ -64,3 +64,10 @@ def test_version_ranges():
 @pytest.mark.parametrize("url", [project.repository_url()])
 def test_repository_address_is_a_github_repository(url):
     assert re.fullmatch(r"https://github\.com/[\w.-]+/[\w.-]+", url)
+
+
+def test_readme_lists_every_chapter_with_its_colab_badge():
+    readme = (project.ROOT / "README.md").read_text()
+    for path in project.chapter_notebooks():
+        assert f"(notebooks/{path.name})" in readme, f"README does not link {path.name}"
+        assert project.colab_url(path.name) in readme, f"README has no Colab badge for {path.name}"
