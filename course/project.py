@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import functools
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
-
-import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 """The root of the kit's checkout (the folder holding ``pyproject.toml``)."""

@@ -19,7 +19,12 @@ from course.text.bpe import (
 )
 from course.text.characters import CharacterTokenizer
 from course.text.pretokenize import split_for_bpe
-from course.text.windows import language_model_datasets, make_windows, split_tokens
+from course.text.windows import (
+    language_model_datasets,
+    make_windows,
+    split_tokens,
+    window_datasets,
+)
 from course.text.wordpiece import train_wordpiece
 from course.text.words import WordTokenizer, oov_rate, split_words
 
@@ -37,4 +42,5 @@ __all__ = [
     "split_words",
     "train_byte_pair_tokenizer",
     "train_wordpiece",
+    "window_datasets",
 ]

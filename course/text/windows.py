@@ -130,6 +130,44 @@ def language_model_datasets(
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"seed must be an int, got {seed!r}.")
     train_ids, validation_ids = split_tokens(ids, validation_fraction)
+    return window_datasets(train_ids, validation_ids, sequence_length, batch_size, seed, stride)
+
+
+def window_datasets(
+    train_ids: Any,
+    validation_ids: Any,
+    sequence_length: int,
+    batch_size: int,
+    seed: int = 0,
+    stride: int | None = None,
+) -> tuple[tf.data.Dataset, tf.data.Dataset]:
+    """Like :func:`language_model_datasets`, for ids that are already split.
+
+    The chapters split the *text* with ``course.data.split_text`` (so every chapter scores the
+    same validation text, whatever its tokenizer), tokenize both parts, and window them here.
+
+    Args:
+        train_ids: 1-D training ids.
+        validation_ids: 1-D validation ids.
+        sequence_length: Tokens per window.
+        batch_size: Windows per batch (the last batch may be smaller).
+        seed: Seed of the training shuffle.
+        stride: Distance between window starts; ``None`` means ``sequence_length``.
+
+    Returns:
+        ``(train_ds, validation_ds)`` as in :func:`language_model_datasets`.
+
+    Example:
+        >>> train_ds, validation_ds = window_datasets(
+        ...     np.arange(20), np.arange(100, 110), sequence_length=4, batch_size=8)
+        >>> [int(x.shape[0]) for x, _ in validation_ds]
+        [2]
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size={batch_size!r} must be a positive int, e.g. 32.")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int, got {seed!r}.")
+    train_ids, validation_ids = _as_id_array(train_ids), _as_id_array(validation_ids)
     train_starts = _window_starts(len(train_ids), sequence_length, stride, what="the training ids")
     validation_starts = _window_starts(
         len(validation_ids), sequence_length, stride, what="the validation ids"
