@@ -13,6 +13,14 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 
+def _plain_log_ticks(axis) -> None:
+    """Label a log-scaled axis with plain numbers (0.5, 2, 30) instead of powers of ten."""
+    from matplotlib.ticker import LogFormatter
+
+    axis.set_major_formatter(LogFormatter(labelOnlyBase=False))
+    axis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
+
+
 def _png_bytes(fig: Figure) -> bytes:
     import io
 
@@ -101,6 +109,7 @@ def loss_curves(
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
     if log_y:
         ax.set_yscale("log")
+        _plain_log_ticks(ax.yaxis)
     ax.legend(frameon=False)
     return fig
 
@@ -130,6 +139,7 @@ def bars(
     ax.set(title=title, ylabel=ylabel)
     if log_y:
         ax.set_yscale("log")
+        _plain_log_ticks(ax.yaxis)
     ax.tick_params(axis="x", rotation=0 if all(len(label) <= 2 for label in labels) else 30)
     return fig
 
@@ -237,13 +247,15 @@ def rank_frequency(
 
 
 def visible(token: str) -> str:
-    """A label that shows invisible characters: space as ␠, newline as ↵, tab as ⇥.
+    """A label that shows invisible characters: space as ␣, newline as ↵, tab as ⇥.
+
+    (Glyphs chosen from those matplotlib's default font has.)
 
     Example:
         >>> visible(" "), visible("\\n"), visible("a")
-        ('␠', '↵', 'a')
+        ('␣', '↵', 'a')
     """
-    return token.replace(" ", "␠").replace("\n", "↵").replace("\t", "⇥")
+    return token.replace(" ", "␣").replace("\n", "↵").replace("\t", "⇥")
 
 
 def lines(
@@ -268,8 +280,10 @@ def lines(
         ax.plot(list(x), list(y), marker="o", label=name)
     if log_x:
         ax.set_xscale("log")
+        _plain_log_ticks(ax.xaxis)
     if log_y:
         ax.set_yscale("log")
+        _plain_log_ticks(ax.yaxis)
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
     if len(ys) > 1 or next(iter(ys), ""):
         ax.legend(frameon=False)
