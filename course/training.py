@@ -87,6 +87,7 @@ def fit_for_steps(
         validation_steps=validation_steps,
         epochs=evaluations,
         steps_per_epoch=steps_per_epoch,
+        shuffle=False,  # a tf.data pipeline shuffles itself; Keras warns if asked to
         verbose=verbose,
     )
     seconds = time.perf_counter() - start
