@@ -148,6 +148,35 @@ class MultiHeadAttention(keras.layers.Layer):
         output = ops.einsum("bhtd,hdf->btf", heads, self.output_kernel) + self.output_bias
         return (output, weights) if return_attention_scores else output
 
+    def call_with_cache(self, query, cache, cache_index):
+        """Self-attention for new positions, reusing the keys and values of earlier ones.
+
+        Generation feeds one new token at a time. Its key and value are computed once, written
+        into ``cache`` at ``cache_index``, and the new query attends over the whole cache up to
+        its own position. Each new token then costs one step instead of a pass over the prefix.
+
+        Args:
+            query: ``(batch, new, features)``, the new positions (self-attention).
+            cache: ``(batch, 2, heads, max_length, key_dim)`` keys (index 0) and values (1).
+            cache_index: position of the first new token in the sequence (an int or scalar).
+
+        Returns:
+            ``(output, cache)``: ``(batch, new, features)`` and the updated cache.
+        """
+        q = ops.einsum("btf,fhd->bhtd", query, self.query_kernel) + self.query_bias[:, None, :]
+        k = ops.einsum("btf,fhd->bhtd", query, self.key_kernel) + self.key_bias[:, None, :]
+        v = ops.einsum("btf,fhd->bhtd", query, self.value_kernel) + self.value_bias[:, None, :]
+        start = [0, 0, cache_index, 0]
+        keys = ops.slice_update(cache[:, 0], start, ops.cast(k, cache.dtype))
+        values = ops.slice_update(cache[:, 1], start, ops.cast(v, cache.dtype))
+        cache = ops.stack([keys, values], axis=1)
+        new, max_length = ops.shape(query)[1], ops.shape(cache)[3]
+        query_positions = ops.arange(new) + cache_index  # absolute positions of the queries
+        mask = ops.greater_equal(query_positions[:, None], ops.arange(max_length)[None, :])
+        heads, _ = scaled_dot_product_attention(q, keys, values, mask)
+        output = ops.einsum("bhtd,hdf->btf", heads, self.output_kernel) + self.output_bias
+        return output, cache
+
     def compute_output_shape(self, query_shape, value_shape=None):
         return query_shape
 

@@ -81,7 +81,8 @@ class LearnedPositionEmbedding(keras.layers.Layer):
 
     def call(self, inputs, start_index=0):
         length = ops.shape(inputs)[-2]
-        if isinstance(length, int) and length + start_index > self.sequence_length:
+        if (isinstance(length, int) and isinstance(start_index, int)
+                and length + start_index > self.sequence_length):
             raise ValueError(
                 f"The input has {length} positions (from {start_index}), but this layer has "
                 f"embeddings for {self.sequence_length}. Shorten the input to the model's context "

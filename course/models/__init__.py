@@ -1,5 +1,6 @@
 """Language models the chapters build and later chapters reuse."""
 
-from course.models.ngram import NGramLanguageModel
+from course.models.gpt import GPT
+from course.models.ngram import NGramLanguageModel, reference_ngram_nats
 
-__all__ = ["NGramLanguageModel"]
+__all__ = ["GPT", "NGramLanguageModel", "reference_ngram_nats"]

@@ -1,0 +1,241 @@
+"""A GPT-style language model built from the kit's own layers (chapter 07).
+
+Token embeddings plus learned position embeddings, a stack of pre-layer-norm decoder blocks, a
+final layer norm, and logits from the token embedding table itself (weight tying, as in GPT-2).
+The architecture is GPT-2's, so :func:`to_keras_hub` can copy the weights into keras-hub's
+``GPT2Backbone`` and the model can be saved as a keras-hub preset.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+from keras import ops
+
+from course.layers.positions import LearnedPositionEmbedding
+from course.layers.transformer import DecoderBlock
+
+
+@keras.saving.register_keras_serializable(package="course")
+class GPT(keras.Model):
+    """A decoder-only Transformer language model: token ids in, next-token logits out.
+
+    Args:
+        vocabulary_size: number of token ids.
+        sequence_length: the context length, the most positions the model can see at once.
+        num_layers: decoder blocks.
+        num_heads: attention heads per block.
+        hidden_dim: width of the residual stream (the embedding size).
+        intermediate_dim: width of each block's feed-forward layer.
+        dropout: dropout rate inside the blocks and on the embeddings.
+        **kwargs: passed to ``keras.Model``.
+
+    Example:
+        >>> import numpy as np
+        >>> gpt = GPT(vocabulary_size=20, sequence_length=8, num_layers=1, num_heads=2,
+        ...           hidden_dim=8, intermediate_dim=16)
+        >>> tuple(gpt(np.zeros((3, 8), "int32")).shape)
+        (3, 8, 20)
+    """
+
+    def __init__(
+        self,
+        vocabulary_size: int,
+        sequence_length: int,
+        num_layers: int,
+        num_heads: int,
+        hidden_dim: int,
+        intermediate_dim: int,
+        dropout: float = 0.0,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.vocabulary_size = vocabulary_size
+        self.sequence_length = sequence_length
+        self.num_layers = num_layers
+        self.num_heads = num_heads
+        self.hidden_dim = hidden_dim
+        self.intermediate_dim = intermediate_dim
+        self.dropout = dropout
+        self.token_embedding = keras.layers.Embedding(
+            vocabulary_size,
+            hidden_dim,
+            embeddings_initializer=keras.initializers.RandomNormal(stddev=0.02),
+            name="token_embedding",
+        )
+        self.position_embedding = LearnedPositionEmbedding(sequence_length, name="positions")
+        self.embedding_dropout = keras.layers.Dropout(dropout)
+        self.blocks = [
+            DecoderBlock(num_heads, intermediate_dim, dropout, name=f"block_{i}")
+            for i in range(num_layers)
+        ]
+        self.final_norm = keras.layers.LayerNormalization(epsilon=1e-5, name="final_norm")
+
+    def build(self, input_shape=None):
+        shape = (None, self.sequence_length, self.hidden_dim)
+        self.token_embedding.build((None, self.sequence_length))
+        self.position_embedding.build(shape)
+        for block in self.blocks:
+            block.build(shape)
+        self.final_norm.build(shape)
+        self.built = True
+
+    def _check_length(self, length: Any, start: Any = 0) -> None:
+        if isinstance(length, int) and isinstance(start, int):
+            if length + start > self.sequence_length:
+                raise ValueError(
+                    f"The model's context is {self.sequence_length} tokens, but it was given "
+                    f"{length} (starting at position {start}). Keep only the last "
+                    f"{self.sequence_length} tokens, or use course.generation, which slides the "
+                    "window for you."
+                )
+
+    def _logits(self, x):
+        x = self.final_norm(x)
+        return ops.matmul(x, ops.transpose(self.token_embedding.embeddings))  # (b, t, vocab)
+
+    def call(self, token_ids, training=None):
+        self._check_length(token_ids.shape[1])
+        x = self.token_embedding(token_ids)  # (batch, time, hidden)
+        x = x + self.position_embedding(x)
+        x = self.embedding_dropout(x, training=training)
+        for block in self.blocks:
+            x = block(x, training=training)
+        return self._logits(x)  # (batch, time, vocabulary)
+
+    def empty_cache(self, batch_size: int) -> Any:
+        """A zero key/value cache: ``(batch, num_layers, 2, heads, sequence_length, head_dim)``."""
+        head_dim = self.hidden_dim // self.num_heads
+        return ops.zeros(
+            (batch_size, self.num_layers, 2, self.num_heads, self.sequence_length, head_dim),
+            dtype=self.compute_dtype,
+        )
+
+    def call_with_cache(self, token_ids, cache, cache_index):
+        """Logits for new tokens at positions ``cache_index ...``, reusing the cached keys/values.
+
+        Args:
+            token_ids: ``(batch, new)`` ids (the whole prompt once, then one token at a time).
+            cache: from :meth:`empty_cache` or a previous call.
+            cache_index: the position of the first new token.
+
+        Returns:
+            ``(logits, cache)``: ``(batch, new, vocabulary)`` and the updated cache.
+        """
+        self._check_length(token_ids.shape[1], cache_index)
+        x = self.token_embedding(token_ids)
+        x = x + self.position_embedding(x, start_index=cache_index)
+        caches = []
+        for i, block in enumerate(self.blocks):
+            x, layer_cache = block.call_with_cache(x, cache[:, i], cache_index)
+            caches.append(layer_cache)
+        return self._logits(x), ops.stack(caches, axis=1)
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "vocabulary_size": self.vocabulary_size,
+            "sequence_length": self.sequence_length,
+            "num_layers": self.num_layers,
+            "num_heads": self.num_heads,
+            "hidden_dim": self.hidden_dim,
+            "intermediate_dim": self.intermediate_dim,
+            "dropout": self.dropout,
+        }
+
+
+def to_keras_hub(model: GPT) -> Any:
+    """A keras-hub ``GPT2Backbone`` with the same architecture and a copy of the weights.
+
+    Args:
+        model: a built :class:`GPT`.
+
+    Returns:
+        The backbone; ``keras_hub.models.GPT2CausalLM(backbone, preprocessor)`` wraps it for
+        generation and ``save_to_preset`` writes a preset that ``from_preset`` reads back.
+    """
+    import keras_hub
+
+    backbone = keras_hub.models.GPT2Backbone(
+        vocabulary_size=model.vocabulary_size,
+        num_layers=model.num_layers,
+        num_heads=model.num_heads,
+        hidden_dim=model.hidden_dim,
+        intermediate_dim=model.intermediate_dim,
+        dropout=model.dropout,
+        max_sequence_length=model.sequence_length,
+    )
+    backbone.get_layer("token_embedding").embeddings.assign(model.token_embedding.embeddings)
+    backbone.get_layer("position_embedding").position_embeddings.assign(
+        model.position_embedding.position_embeddings
+    )
+    for i, block in enumerate(model.blocks):
+        # keras-hub's TransformerDecoder lists its weights in this order (a test checks the
+        # copy by comparing the two models' logits).
+        weights = [
+            *block.attention.get_weights(),
+            *block.attention_norm.get_weights(),
+            *block.intermediate.get_weights(),
+            *block.output_dense.get_weights(),
+            *block.feedforward_norm.get_weights(),
+        ]
+        backbone.get_layer(f"transformer_layer_{i}").set_weights(weights)
+    backbone.get_layer("layer_norm").set_weights(model.final_norm.get_weights())
+    return backbone
+
+
+def cached_next(model: GPT, jit_compile: bool = True) -> Any:
+    """A ``course.generation`` next function for :class:`GPT` with a key/value cache.
+
+    The prompt is run once to fill the cache; after that each new token costs one step. The
+    position embeddings are absolute and learned, so the cache cannot slide: when the text
+    reaches the context length, the function keeps the last half of the ids, refills the cache
+    from them (their positions start again at 0), and goes on. Generation can therefore run
+    past the context length, at the price of one refill every ``sequence_length // 2`` tokens.
+
+    Args:
+        model: a trained :class:`GPT`.
+        jit_compile: compile the two steps (prefill, one token) with XLA. Positions are passed
+            as tensors, so no step is recompiled as the text grows.
+
+    Returns:
+        ``next_logits(new_ids, state) -> (logits, state)`` (see ``course.generation``); the
+        state holds the cache, the next position and the ids so far.
+    """
+    tf = _tf()
+    keep = max(1, model.sequence_length // 2)
+
+    @tf.function(jit_compile=jit_compile, reduce_retracing=True)
+    def run(ids, cache, index):
+        logits, cache = model.call_with_cache(ids, cache, index)
+        return logits[:, -1, :], cache  # (batch, vocabulary)
+
+    def prefill(ids: Any) -> tuple[Any, Any]:
+        cache = model.empty_cache(len(ids))
+        logits, cache = run(tf.constant(ids), cache, tf.constant(0))
+        return logits, (cache, ids.shape[1], ids)
+
+    def next_logits(new_ids: Any, state: Any) -> tuple[Any, Any]:
+        import numpy as np
+
+        new_ids = np.asarray(new_ids, dtype=np.int32)
+        if state is None:
+            ids = new_ids
+            if ids.shape[1] > model.sequence_length:
+                ids = ids[:, -model.sequence_length :]  # only the last context fits
+            return prefill(ids)
+        cache, index, ids = state
+        ids = np.concatenate([ids, new_ids], axis=1)
+        if index + new_ids.shape[1] > model.sequence_length:
+            return prefill(ids[:, -keep:])  # the window slides: refill from the last half
+        logits, cache = run(tf.constant(new_ids), cache, tf.constant(index))
+        return logits, (cache, index + new_ids.shape[1], ids)
+
+    return next_logits
+
+
+def _tf():
+    from course.environment import quiet_tensorflow
+
+    return quiet_tensorflow()
