@@ -1,0 +1,426 @@
+"""Generating text: samplers, and the functions that hand them the next token's logits.
+
+A language model gives logits for the token that comes next. Generation repeats three things:
+turn the logits into probabilities, pick a token, and ask the model for the logits after it. A
+:class:`Sampler` owns that loop; its variants differ only in how they pick
+(:meth:`Sampler.get_next_token`):
+
+* :class:`TemperatureSampler` draws from ``softmax(logits / temperature)``: below 1 the choice
+  sharpens towards the most likely token, above 1 it flattens towards uniform;
+* :class:`GreedySampler` always takes the most likely token (what a temperature near 0 gives).
+
+The model is reached through a *next function*, ``next_logits(new_ids, state) -> (logits,
+state)``: ``new_ids`` ``(batch, n)`` are the tokens the model has not seen yet (the whole prompt
+on the first call, then the one token just chosen), ``state`` is whatever the function carries
+between calls (``None`` at the start), and ``logits`` ``(batch, vocabulary)`` score the token after
+the last one. Two ready-made ones:
+
+* :func:`carried_state_next` for recurrent models: it carries the hidden state, so each new token
+  costs one time step, however long the text so far;
+* :func:`rerun_prefix_next` for any model: it keeps the ids so far as its state and re-runs the
+  model over all of them at every call.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from course.environment import quiet_tensorflow
+
+NextFunction = Callable[[np.ndarray, Any], tuple[Any, Any]]
+
+
+class Sampler:
+    """Base class: runs the generation loop and leaves the choice of token to subclasses.
+
+    A subclass overrides :meth:`get_next_token` (and only that, for the usual variants). The
+    loop calls ``next_logits`` once for the prompt and once per chosen token after the first.
+
+    Args:
+        temperature: float > 0. Logits are divided by it before the softmax.
+        seed: int or ``None``. Each call starts a fresh ``numpy`` generator from this seed, so
+            the same call gives the same tokens; ``None`` draws a new seed every call.
+
+    Example:
+        >>> class LastTokenSampler(Sampler):
+        ...     def get_next_token(self, probabilities, rng):
+        ...         return np.full(len(probabilities), probabilities.shape[-1] - 1)
+        >>> def next_logits(new_ids, state):  # a "model" with 5 tokens and no preference
+        ...     return np.zeros((new_ids.shape[0], 5)), state
+        >>> LastTokenSampler()(next_logits, [0, 1], max_new_tokens=3).tolist()
+        [0, 1, 4, 4, 4]
+    """
+
+    def __init__(self, temperature: float = 1.0, seed: int | None = None) -> None:
+        if isinstance(temperature, bool) or not isinstance(temperature, (int, float)):
+            raise TypeError(f"temperature must be a number such as 0.8, got {temperature!r}.")
+        if not math.isfinite(temperature) or temperature <= 0:
+            raise ValueError(
+                f"temperature must be a finite number above 0, got {temperature!r}. For the "
+                "most likely token every time use GreedySampler() (or a small temperature such "
+                "as 1e-3); 1.0 samples from the model's own probabilities."
+            )
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+            raise ValueError(f"seed must be a non-negative int or None, got {seed!r}.")
+        self.temperature = float(temperature)
+        self.seed = seed
+
+    def __call__(
+        self,
+        next_logits: NextFunction,
+        prompt: Any,
+        max_new_tokens: int,
+        state: Any = None,
+    ) -> np.ndarray:
+        """Generate ``max_new_tokens`` tokens after ``prompt``.
+
+        Args:
+            next_logits: the next function (see the module docstring).
+            prompt: token ids, ``(length,)`` for one sequence or ``(batch, length)``.
+            max_new_tokens: how many tokens to add (0 returns the prompt).
+            state: the state to start from (``None``: the next function's own start).
+
+        Returns:
+            The prompt followed by the new tokens, with the prompt's rank.
+        """
+        ids = _prompt_array(prompt)
+        if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int):
+            raise TypeError(f"max_new_tokens must be an int, got {max_new_tokens!r}.")
+        if max_new_tokens < 0:
+            raise ValueError(f"max_new_tokens must be 0 or more, got {max_new_tokens}.")
+        batch = ids if ids.ndim == 2 else ids[None, :]
+        rng = np.random.default_rng(self.seed)
+        new_tokens = []
+        if max_new_tokens:
+            logits, state = next_logits(batch, state)
+        for position in range(max_new_tokens):
+            token = self.get_next_token(self.compute_probabilities(logits), rng)
+            token = np.asarray(token, dtype=batch.dtype).reshape(len(batch))  # (batch,)
+            new_tokens.append(token)
+            if position + 1 < max_new_tokens:
+                logits, state = next_logits(token[:, None], state)
+        output = np.concatenate([batch, np.stack(new_tokens, axis=1)], axis=1) if new_tokens \
+            else batch
+        return output if ids.ndim == 2 else output[0]
+
+    def compute_probabilities(self, logits: Any) -> np.ndarray:
+        """``softmax(logits / temperature)`` in float64, computed stably.
+
+        Args:
+            logits: ``(batch, vocabulary)`` scores for the next token.
+
+        Returns:
+            ``(batch, vocabulary)`` probabilities; each row sums to 1.
+
+        Example:
+            >>> Sampler(temperature=1.0).compute_probabilities([[0.0, math.log(3.0)]])
+            array([[0.25, 0.75]])
+        """
+        scaled = np.asarray(logits, dtype=np.float64)
+        if scaled.ndim != 2:
+            raise ValueError(
+                f"logits must have shape (batch, vocabulary), got shape {scaled.shape}. A next "
+                "function returns the logits of the last position only."
+            )
+        scaled = scaled / self.temperature
+        scaled = scaled - scaled.max(axis=-1, keepdims=True)  # the largest becomes exp(0) = 1
+        weights = np.exp(scaled)
+        return weights / weights.sum(axis=-1, keepdims=True)
+
+    def get_next_token(self, probabilities: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Choose one token per row of ``probabilities``; subclasses implement this.
+
+        Args:
+            probabilities: ``(batch, vocabulary)``, rows summing to 1.
+            rng: the generator to draw from (seeded once per call of the sampler).
+
+        Returns:
+            ``(batch,)`` integer token ids.
+        """
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement get_next_token(probabilities, rng)."
+        )
+
+    def get_config(self) -> dict[str, Any]:
+        """The constructor arguments, so that ``type(s)(**s.get_config())`` rebuilds ``s``."""
+        return {"temperature": self.temperature, "seed": self.seed}
+
+    def __repr__(self) -> str:
+        arguments = ", ".join(f"{key}={value!r}" for key, value in self.get_config().items())
+        return f"{type(self).__name__}({arguments})"
+
+
+class TemperatureSampler(Sampler):
+    """Draw each token at random from ``softmax(logits / temperature)``.
+
+    ``temperature=1`` samples from the model's own distribution; lower values favour the likely
+    tokens (and as the temperature goes to 0 the choice becomes greedy); higher values give
+    unlikely tokens more room.
+
+    Args:
+        temperature: float > 0.
+        seed: int or ``None`` (see :class:`Sampler`).
+
+    Example:
+        >>> sampler = TemperatureSampler(temperature=0.01, seed=0)
+        >>> sampler.compute_probabilities([[1.0, 2.0, 0.0]]).round(3)
+        array([[0., 1., 0.]])
+        >>> def next_logits(new_ids, state):  # always prefers token 2
+        ...     return np.array([[0.0, 0.0, 1.0]] * len(new_ids)), state
+        >>> sampler(next_logits, [0], max_new_tokens=4).tolist()
+        [0, 2, 2, 2, 2]
+    """
+
+    def get_next_token(self, probabilities: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        # Inverse of the cumulative distribution: the first token whose running total passes a
+        # uniform draw u. A token of probability 0 adds nothing to the total and is never chosen.
+        totals = np.cumsum(probabilities, axis=-1)  # (batch, vocabulary)
+        draws = rng.random((len(totals), 1)) * totals[:, -1:]  # (batch, 1), u in [0, total)
+        tokens = np.sum(totals <= draws, axis=-1)
+        return np.minimum(tokens, probabilities.shape[-1] - 1)
+
+
+class GreedySampler(Sampler):
+    """Always take the most likely token (the first of equals); the temperature changes nothing.
+
+    Example:
+        >>> GreedySampler().get_next_token(np.array([[0.2, 0.5, 0.3]]), rng=None)
+        array([1])
+    """
+
+    def get_next_token(self, probabilities: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        return np.argmax(probabilities, axis=-1)
+
+
+def generate_text(
+    next_logits: NextFunction,
+    tokenizer: Any,
+    prompt: str,
+    max_new_tokens: int,
+    sampler: Sampler,
+) -> str:
+    """Continue a text prompt: tokenize, sample, detokenize.
+
+    Args:
+        next_logits: the next function of a trained model.
+        tokenizer: a tokenizer with ``tokenize`` and ``detokenize`` (e.g. a
+            ``course.text.CharacterTokenizer``).
+        prompt: the start of the text (at least one token).
+        max_new_tokens: how many tokens to add.
+        sampler: how to choose each token.
+
+    Returns:
+        The prompt and its continuation, as one string.
+
+    Example:
+        >>> from course.text import CharacterTokenizer
+        >>> tokenizer = CharacterTokenizer.fit("ab!")
+        >>> def next_logits(new_ids, state):  # always prefers "b"
+        ...     return np.array([[0.0, 0.0, 9.0]]), state
+        >>> generate_text(next_logits, tokenizer, "a", 3, GreedySampler())
+        'abbb'
+    """
+    if not isinstance(prompt, str):
+        raise TypeError(f"prompt must be a str, got {type(prompt).__name__}: {prompt!r:.60}")
+    if not isinstance(sampler, Sampler):
+        raise TypeError(
+            f"sampler must be a course.generation.Sampler, got {type(sampler).__name__}; "
+            "for example TemperatureSampler(temperature=0.8, seed=0)."
+        )
+    if not prompt:
+        raise ValueError(_EMPTY_PROMPT)
+    ids = sampler(next_logits, tokenizer.tokenize(prompt), max_new_tokens)
+    return tokenizer.detokenize(ids)
+
+
+def carried_state_next(model: Any, jit_compile: bool = False) -> NextFunction:
+    """The next function of a recurrent ``keras.Sequential`` model that carries its state.
+
+    The model must be a stack in which recurrent layers (``keras.layers.RNN`` and its subclasses
+    ``SimpleRNN``, ``LSTM``, ``GRU``) are the only ones that mix time steps; every other layer
+    (``Embedding``, ``Dense``, ``Dropout``, normalization) must act on each position on its own.
+    The function then runs the model one position at a time, calling each recurrent layer's
+    *cell* on the carried state: each token costs one step, however long the text.
+
+    Args:
+        model: a built ``keras.Sequential`` from token ids to logits.
+        jit_compile: compile the one-step function with XLA.
+
+    Returns:
+        ``next_logits(new_ids, state) -> (logits, state)``; the state is the list of every
+        recurrent layer's states (``None`` to start from zeros).
+
+    Example:
+        >>> import keras
+        >>> from course.layers import SimpleRNNCell
+        >>> model = keras.Sequential([keras.Input((None,), dtype="int32"),
+        ...     keras.layers.Embedding(5, 3), keras.layers.RNN(SimpleRNNCell(4)),
+        ...     keras.layers.Dense(5)])
+        >>> logits, state = carried_state_next(model)(np.array([[1, 2, 3]]), None)
+        >>> tuple(logits.shape), tuple(state[0][0].shape)  # (batch, vocabulary), (batch, hidden)
+        ((1, 5), (1, 4))
+    """
+    tf = quiet_tensorflow()
+    import keras
+
+    layers = _check_sequential(model, "carried_state_next")
+    recurrent = [layer for layer in layers if isinstance(layer, keras.layers.RNN)]
+    if not recurrent:
+        raise TypeError(
+            f"carried_state_next needs a model with a recurrent layer (keras.layers.RNN, "
+            f"SimpleRNN, LSTM, GRU); {model.name!r} has none. Use rerun_prefix_next instead."
+        )
+    for layer in recurrent:
+        if layer.go_backwards:
+            raise TypeError(
+                f"Layer {layer.name!r} runs backwards in time, so it cannot be stepped forward "
+                "one token at a time."
+            )
+    vocabulary_size = _vocabulary_size(layers)
+
+    @tf.function(jit_compile=jit_compile, reduce_retracing=True)
+    def step(token_ids: Any, states: list[Any]) -> tuple[Any, list[Any]]:
+        x = token_ids  # (batch,)
+        new_states, index = [], 0
+        for layer in layers:
+            if isinstance(layer, keras.layers.RNN):
+                x, layer_states = layer.cell(x, states[index])  # (batch, hidden)
+                new_states.append(list(layer_states) if isinstance(layer_states, (list, tuple))
+                                  else [layer_states])
+                index += 1
+            else:
+                x = layer(x, training=False)  # (batch, features), the last: (batch, vocabulary)
+        return x, new_states
+
+    def next_logits(new_ids: Any, state: Any) -> tuple[Any, Any]:
+        ids = _check_ids(new_ids, vocabulary_size)
+        if state is None:
+            state = [list(layer.get_initial_state(len(ids))) for layer in recurrent]
+        logits = None
+        for position in range(ids.shape[1]):
+            logits, state = step(tf.constant(ids[:, position]), state)
+        return logits, state
+
+    return next_logits
+
+
+def rerun_prefix_next(model: Any, context_length: int | None = None) -> NextFunction:
+    """The next function that re-runs ``model`` over every id so far (no state carried).
+
+    Works with any model from ``(batch, time)`` ids to ``(batch, time, vocabulary)`` logits.
+    The cost of a token grows with the length of the text: the comparison point for
+    :func:`carried_state_next`.
+
+    Args:
+        model: a Keras model that accepts any sequence length (or ``context_length`` ids).
+        context_length: if given, only the last ``context_length`` ids are fed to the model
+            (for models with a fixed or maximum context).
+
+    Returns:
+        ``next_logits(new_ids, state) -> (logits, state)``; the state is the array of all ids
+        so far.
+
+    Example:
+        >>> import keras
+        >>> model = keras.Sequential([keras.Input((None,), dtype="int32"),
+        ...     keras.layers.Embedding(5, 3), keras.layers.Dense(5)])
+        >>> next_logits = rerun_prefix_next(model)
+        >>> logits, ids = next_logits(np.array([[1, 2]]), None)
+        >>> logits, ids = next_logits(np.array([[4]]), ids)
+        >>> tuple(logits.shape), ids.tolist()
+        ((1, 5), [[1, 2, 4]])
+    """
+    tf = quiet_tensorflow()
+    if context_length is not None and (
+        isinstance(context_length, bool) or not isinstance(context_length, int)
+        or context_length < 1
+    ):
+        raise ValueError(f"context_length must be a positive int or None, got {context_length!r}.")
+    layers = getattr(model, "layers", [])
+    vocabulary_size = _vocabulary_size(layers)
+
+    @tf.function(input_signature=[tf.TensorSpec((None, None), tf.int32)])
+    def last_logits(ids: Any) -> Any:
+        return model(ids, training=False)[:, -1, :]  # (batch, vocabulary)
+
+    def next_logits(new_ids: Any, state: Any) -> tuple[Any, Any]:
+        ids = _check_ids(new_ids, vocabulary_size)
+        ids = ids if state is None else np.concatenate([np.asarray(state, np.int32), ids], axis=1)
+        window = ids if context_length is None else ids[:, -context_length:]
+        return last_logits(tf.constant(window)), ids
+
+    return next_logits
+
+
+_EMPTY_PROMPT = (
+    "The prompt is empty: the model needs at least one token to condition on. Start from a "
+    "character of the vocabulary, such as a newline."
+)
+
+
+def _prompt_array(prompt: Any) -> np.ndarray:
+    ids = np.asarray(prompt.numpy() if hasattr(prompt, "numpy") else prompt)
+    if ids.size == 0:
+        raise ValueError(_EMPTY_PROMPT)
+    if ids.ndim not in (1, 2):
+        raise ValueError(
+            f"The prompt must be ids of shape (length,) or (batch, length), got shape {ids.shape}."
+        )
+    if not np.issubdtype(ids.dtype, np.integer):
+        raise TypeError(
+            f"The prompt must hold integer token ids, got dtype {ids.dtype}. Tokenize text "
+            "first, or use generate_text for a string prompt."
+        )
+    if ids.min() < 0:
+        raise ValueError(f"Token ids cannot be negative; the prompt holds {int(ids.min())}.")
+    return ids.astype(np.int32)
+
+
+def _check_ids(new_ids: Any, vocabulary_size: int | None) -> np.ndarray:
+    ids = np.asarray(new_ids, dtype=np.int32)
+    if ids.ndim != 2 or ids.shape[1] == 0:
+        raise ValueError(
+            f"A next function takes ids of shape (batch, n) with n >= 1, got shape {ids.shape}."
+        )
+    if vocabulary_size is not None and (ids.min() < 0 or ids.max() >= vocabulary_size):
+        bad = int(ids.max()) if ids.max() >= vocabulary_size else int(ids.min())
+        raise ValueError(
+            f"Token id {bad} is unknown to the model, whose vocabulary has {vocabulary_size} "
+            f"ids (0 to {vocabulary_size - 1}). Encode the prompt with the tokenizer the model "
+            "was trained with."
+        )
+    return ids
+
+
+def _check_sequential(model: Any, caller: str) -> list[Any]:
+    import keras
+
+    if not isinstance(model, keras.Sequential):
+        raise TypeError(
+            f"{caller} steps through the layers of a keras.Sequential model, got "
+            f"{type(model).__name__}. Build the model with keras.Sequential([...]), or use "
+            "rerun_prefix_next, which works with any model."
+        )
+    if not model.built:
+        raise ValueError(f"Model {model.name!r} is not built: give it a keras.Input first.")
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Bidirectional):
+            raise TypeError(
+                f"Layer {layer.name!r} is bidirectional: it reads the future, which a "
+                "generator does not have."
+            )
+    return list(model.layers)
+
+
+def _vocabulary_size(layers: list[Any]) -> int | None:
+    """The input size of the first embedding layer, if the model starts with one."""
+    import keras
+
+    for layer in layers:
+        if isinstance(layer, keras.layers.Embedding):
+            return int(layer.input_dim)
+    return None
