@@ -1,4 +1,5 @@
-"""Command line: ``python -m course run [CHAPTER ...]``; ``python -m course doctor``."""
+"""Command line: ``python -m course run [CHAPTER ...]``; ``python -m course doctor``;
+``python -m course slides [CHAPTER ...] [--pdf]``."""
 
 from __future__ import annotations
 
@@ -19,6 +20,11 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("doctor", help="print the environment report")
 
+    slides = commands.add_parser("slides", help="build the slide decks into offline HTML (+ PDF)")
+    slides.add_argument("chapters", nargs="*", help="chapter numbers such as 02 (default: all)")
+    slides.add_argument("--out", default=None, help="output folder (default: build/slides/)")
+    slides.add_argument("--pdf", action="store_true", help="also print PDF handouts (Chromium)")
+
     args = parser.parse_args(argv)
     if args.command == "run":
         from course.runner import run as run_chapters
@@ -29,6 +35,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {error}", file=sys.stderr)
             return 2
         return 0 if all(record.ok for record in records) else 1
+    if args.command == "slides":
+        from course.slides.build import main as build_slides
+
+        return build_slides(args.chapters, args.out, args.pdf)
     if args.command == "doctor":
         from course.environment import environment_report
 

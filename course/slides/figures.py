@@ -1,0 +1,363 @@
+"""The figures of the slide decks, made by the kit's own code each time the decks are built.
+
+A deck asks for a figure by name, ``![caption](figure:zipf_law)``, and the build calls the function
+of that name registered here. Each one runs a small, quick version of an experiment of its chapter
+(seconds, never a long training) with the same ``course`` code the notebooks use, and returns a
+matplotlib ``Figure`` drawn by :mod:`course.plots`, or an HTML fragment (the results table).
+Nothing is pasted in: change the code in ``course`` and the next build shows the change.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import math
+from collections import Counter
+from collections.abc import Callable
+
+import numpy as np
+from matplotlib.figure import Figure
+
+FigureFunction = Callable[[], "Figure | str"]
+
+FIGURES: dict[str, FigureFunction] = {}
+"""Every figure a deck may name, by name."""
+
+CORPUS_CHARS = 200_000  # the fast profile's corpus size: every figure takes a second or two
+SEED = 0
+
+
+def register(function: FigureFunction) -> FigureFunction:
+    """Make ``function`` available to the decks under its own name."""
+    FIGURES[function.__name__] = function
+    return function
+
+
+def make(name: str) -> Figure | str:
+    """Run the figure function called ``name``.
+
+    Args:
+        name: a key of :data:`FIGURES`.
+
+    Returns:
+        A matplotlib ``Figure``, or a string of HTML.
+
+    Example:
+        >>> make("no such figure")
+        Traceback (most recent call last):
+        ...
+        ValueError: No slide figure is called 'no such figure'. Known figures: ...
+    """
+    if name not in FIGURES:
+        raise ValueError(
+            f"No slide figure is called {name!r}. Known figures: {', '.join(sorted(FIGURES))}. "
+            "Add a function decorated with @register to course/slides/figures.py to make one."
+        )
+    return FIGURES[name]()
+
+
+@functools.cache
+def _pydoc_split() -> tuple[str, str]:
+    import course.data
+
+    return course.data.split_text(course.data.load_text("pydoc", max_chars=CORPUS_CHARS))
+
+
+@functools.cache
+def _character_ids() -> tuple[object, np.ndarray, np.ndarray]:
+    from course.text import CharacterTokenizer
+
+    train_text, validation_text = _pydoc_split()
+    tokenizer = CharacterTokenizer.fit(train_text + validation_text)
+    return tokenizer, tokenizer.tokenize(train_text), tokenizer.tokenize(validation_text)
+
+
+def _label(character: str) -> str:
+    import course.plots
+
+    # "␣" for a space: the default plot font has no glyph for "␠".
+    return course.plots.visible(character).replace("␠", "␣")
+
+
+@register
+def character_frequencies() -> Figure:
+    """Chapter 00: the 30 most common characters of the prose corpus, as shares of the text."""
+    import course.plots
+
+    train_text, _ = _pydoc_split()
+    top = Counter(train_text).most_common(30)
+    return course.plots.bars(
+        [_label(character) for character, _ in top],
+        [count / len(train_text) for _, count in top],
+        title="The 30 most common characters of pydoc",
+        ylabel="share of the text",
+        annotate=False,
+    )
+
+
+@register
+def zipf_law() -> Figure:
+    """Chapter 01: word frequency against rank for prose and for code, on log-log axes."""
+    import course.data
+    import course.plots
+    from course.text import split_words
+
+    train_text, _ = _pydoc_split()
+    code_text, _ = course.data.split_text(course.data.load_text("stdlib", max_chars=CORPUS_CHARS))
+    counts = {}
+    for name, text in (("pydoc (prose)", train_text), ("stdlib (code)", code_text)):
+        words = Counter(w for w in split_words(text, lowercase=True) if w[0].isalpha())
+        counts[name] = list(words.values())
+    return course.plots.rank_frequency(counts, title="Word frequency against rank (log-log)")
+
+
+@register
+def bpe_sequence_length() -> Figure:
+    """Chapter 01: tokens per character of byte-level BPE as its vocabulary grows."""
+    import course.plots
+    from course.text import CharacterTokenizer, learn_bpe
+
+    train_text, validation_text = _pydoc_split()
+    sizes = [260, 300, 500, 1_000, 2_000]
+    rates = [
+        len(learn_bpe(train_text[:60_000], vocabulary_size=size).encode(validation_text))
+        / len(validation_text)
+        for size in sizes
+    ]
+    fig = course.plots.lines(
+        sizes,
+        {"byte-level BPE": rates},
+        title="Bigger vocabularies give shorter sequences",
+        xlabel="vocabulary_size (log scale)",
+        ylabel="tokens per character",
+        log_x=True,
+    )
+    characters = CharacterTokenizer.fit(train_text + validation_text)
+    fig.axes[0].plot([characters.vocabulary_size()], [1.0], "s", label="characters")
+    fig.axes[0].legend(frameon=False)
+    return fig
+
+
+@register
+def bigram_heatmap() -> Figure:
+    """Chapter 02: add-k bigram probabilities among the 16 most frequent characters."""
+    import course.plots
+
+    tokenizer, train_ids, _ = _character_ids()
+    size = tokenizer.vocabulary_size()
+    counts = np.zeros((size, size))  # (previous, next)
+    np.add.at(counts, (train_ids[:-1], train_ids[1:]), 1)
+    probabilities = (counts + 0.1) / (counts.sum(axis=1, keepdims=True) + 0.1 * size)
+    top = np.argsort(-np.bincount(train_ids, minlength=size))[:16]
+    labels = [_label(tokenizer.id_to_token(int(i))) for i in top]
+    fig = course.plots.heatmap(
+        probabilities[np.ix_(top, top)],
+        x_labels=labels,
+        y_labels=labels,
+        title="Bigram model: P(next | previous)",
+        xlabel="next character",
+        ylabel="previous character",
+    )
+    fig.set_size_inches(6.0, 5.0)  # a slide shows it smaller than a notebook: larger labels
+    return fig
+
+
+@register
+def ngram_orders() -> Figure:
+    """Chapter 02: add-k n-gram perplexity on training and validation text, orders 1 to 6."""
+    import course.plots
+    from course.models.ngram import NGramLanguageModel
+
+    tokenizer, train_ids, validation_ids = _character_ids()
+    train_ids = train_ids[:100_000]  # half the fast profile's text: quicker, same shape
+    probe = train_ids[: len(validation_ids)]
+    orders = list(range(1, 7))
+    curves: dict[str, list[float]] = {"train": [], "validation": []}
+    for order in orders:
+        model = NGramLanguageModel(order, tokenizer.vocabulary_size(), k=0.1).fit(train_ids)
+        curves["train"].append(model.perplexity(probe))
+        curves["validation"].append(model.perplexity(validation_ids))
+    return course.plots.lines(
+        orders,
+        curves,
+        title="Add-k n-grams: perplexity against order",
+        xlabel="order n (context of n - 1 characters)",
+        ylabel="perplexity per character",
+        log_y=True,
+    )
+
+
+@register
+def training_loss() -> Figure:
+    """Chapter 03: the loss of a small fixed-window model, plain gradient descent against Adam."""
+    from course.environment import quiet_tensorflow
+
+    tf = quiet_tensorflow()
+    import keras
+
+    import course
+    import course.plots
+
+    tokenizer, train_ids, _ = _character_ids()
+    context, steps, batch_size = 8, 120, 128
+    windows = np.lib.stride_tricks.sliding_window_view(train_ids[:-1], context)  # (n, context)
+    targets = train_ids[context:]
+    loss_function = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    curves = {}
+    for name, optimizer in (
+        ("gradient descent, α = 0.5", keras.optimizers.SGD(0.5)),
+        ("Adam, α = 0.003", keras.optimizers.Adam(3e-3)),
+    ):
+        course.seed_everything(SEED)
+        model = keras.Sequential(
+            [
+                keras.Input((context,), dtype="int32"),  # (batch, context)
+                keras.layers.Embedding(tokenizer.vocabulary_size(), 16),  # (batch, context, 16)
+                keras.layers.Flatten(),  # (batch, context * 16)
+                keras.layers.Dense(128, activation="tanh"),  # (batch, 128)
+                keras.layers.Dense(tokenizer.vocabulary_size()),  # (batch, vocabulary): logits
+            ]
+        )
+        rng = np.random.default_rng(SEED)
+        losses = []
+        for _ in range(steps):
+            batch = rng.integers(0, len(targets), batch_size)
+            with tf.GradientTape() as tape:
+                loss = loss_function(targets[batch], model(windows[batch], training=True))
+            gradients = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(gradients, model.trainable_variables, strict=True))
+            losses.append(float(loss))
+        curves[name] = losses
+    fig = course.plots.loss_curves(curves, title=f"Training loss, first {steps} steps")
+    fig.axes[0].axhline(math.log(tokenizer.vocabulary_size()), ls=":", color="grey")
+    fig.axes[0].annotate("log V", (steps, math.log(tokenizer.vocabulary_size())), ha="right",
+                         va="bottom", color="grey")
+    return fig
+
+
+@register
+def results_table() -> str:
+    """Chapters 02 onwards: the shared results table as recorded so far, or how to fill it."""
+    import course.results
+    from course.profiles import get_profile
+
+    profile = get_profile().name
+    rows = course.results.load(profile)
+    if not rows:
+        return (
+            f'<p class="note">No results recorded yet for the {profile} profile. Run the chapters '
+            "(<code>python -m course run</code>) and build the slides again to show them here.</p>"
+        )
+    return (
+        f'<div class="results">{course.results.ResultsTable(rows)._repr_html_()}</div>'
+        f'<p class="caption">As recorded by the chapters run so far, {html.escape(profile)} '
+        "profile.</p>"
+    )
+
+
+@register
+def attention_saturation() -> Figure:
+    """Chapter 06: how peaked the softmax gets as heads widen, with and without ``/ sqrt(d_k)``."""
+    from course.environment import quiet_tensorflow
+
+    quiet_tensorflow()
+    from keras import ops
+
+    import course.plots
+    from course.layers.attention import scaled_dot_product_attention
+
+    rng = np.random.default_rng(SEED)
+    widths = [4, 16, 64, 256, 1024]
+    curves: dict[str, list[float]] = {"scores / √d_k": [], "raw scores": []}
+    for width in widths:
+        q, k = rng.normal(size=(2, 64, 16, width)).astype("float32")  # (batch, keys, d_k)
+        for name, scale in (("scores / √d_k", True), ("raw scores", False)):
+            _, weights = scaled_dot_product_attention(q, k, k, scale=scale)  # (64, 16, 16)
+            curves[name].append(float(ops.convert_to_numpy(weights).max(-1).mean()))
+    fig = course.plots.lines(
+        widths,
+        curves,
+        log_x=True,
+        title="Without scaling, the softmax saturates as heads widen",
+        xlabel="d_k (head width)",
+        ylabel="mean largest weight (16 keys)",
+    )
+    fig.axes[0].axhline(1 / 16, ls=":", color="grey")
+    return fig
+
+
+@register
+def sinusoidal_positions() -> Figure:
+    """Chapter 06: the sinusoidal position encoding, one column per position."""
+    from course.environment import quiet_tensorflow
+
+    quiet_tensorflow()
+    from keras import ops
+
+    import course.plots
+    from course.layers.positions import SinusoidalPositionEncoding
+
+    encoding = SinusoidalPositionEncoding()(np.zeros((1, 64, 32), "float32"))  # (1, time, 32)
+    fig = course.plots.heatmap(
+        ops.convert_to_numpy(encoding)[0].T,
+        title="Sinusoidal position encoding",
+        xlabel="position",
+        ylabel="feature",
+        cmap="RdBu",
+    )
+    fig.set_size_inches(7.0, 4.0)
+    return fig
+
+
+@register
+def attention_weights() -> Figure:
+    """Chapter 06: where a one-layer attention model looks, after a short training on pydoc."""
+    from course.environment import quiet_tensorflow
+
+    quiet_tensorflow()
+    import keras
+    from keras import ops
+
+    import course
+    import course.plots
+    from course.layers.attention import MultiHeadAttention
+    from course.layers.positions import LearnedPositionEmbedding
+
+    tokenizer, train_ids, validation_ids = _character_ids()
+    sequence_length, width, steps = 32, 64, 300
+    starts = np.random.default_rng(SEED).integers(0, len(train_ids) - sequence_length - 1, 8_192)
+    windows = train_ids[starts[:, None] + np.arange(sequence_length + 1)]  # (n, time + 1)
+    course.seed_everything(SEED)
+    ids = keras.Input((sequence_length,), dtype="int32")  # (batch, time)
+    embedding = keras.layers.Embedding(tokenizer.vocabulary_size(), width)
+    positions = LearnedPositionEmbedding(sequence_length)
+    attention = MultiHeadAttention(num_heads=4, key_dim=width // 4, use_causal_mask=True)
+    x = embedding(ids)  # (batch, time, width)
+    x = x + positions(x)
+    x = x + attention(x)  # residual connection
+    logits = keras.layers.Dense(tokenizer.vocabulary_size())(x)  # (batch, time, vocabulary)
+    model = keras.Model(ids, logits)
+    model.compile(
+        optimizer=keras.optimizers.Adam(3e-3),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
+    batch_size = len(windows) * 2 // steps  # two epochs of the windows: `steps` steps in all
+    model.fit(windows[:, :-1], windows[:, 1:], batch_size=batch_size, epochs=2, verbose=0)
+
+    text = tokenizer.detokenize(validation_ids)
+    start = text.index("The ")
+    sample = text[start : start + sequence_length]
+    sample_ids = tokenizer.tokenize(sample)[None]  # (1, time)
+    x = embedding(sample_ids)
+    _, weights = attention(x + positions(x), return_attention_scores=True)  # (1, heads, t, t)
+    labels = [_label(character) for character in sample]
+    fig = course.plots.heatmap(
+        ops.convert_to_numpy(weights)[0].mean(0),
+        x_labels=labels,
+        y_labels=labels,
+        title="Attention weights, mean of 4 heads",
+        xlabel="key (looked at)",
+        ylabel="query (looking)",
+    )
+    fig.set_size_inches(6.4, 5.4)
+    return fig
