@@ -1,4 +1,4 @@
-"""Slide decks for every chapter, built from Markdown into reveal.js presentations that work offline.
+"""Slide decks for every chapter: Markdown built into reveal.js presentations that work offline.
 
 ``python -m course slides`` builds them (see :mod:`course.slides.build`). The modules:
 

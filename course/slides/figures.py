@@ -361,3 +361,47 @@ def attention_weights() -> Figure:
     )
     fig.set_size_inches(6.4, 5.4)
     return fig
+
+
+@register
+def gradient_through_time() -> Figure:
+    """Chapter 04: how much the last state of an RNN depends on each earlier input."""
+    from course.environment import quiet_tensorflow
+
+    tf = quiet_tensorflow()
+    import keras
+
+    import course.plots
+    from course.layers import SimpleRNNCell
+
+    time_steps = 50
+    rng = np.random.default_rng(SEED)
+    inputs = tf.constant(rng.normal(size=(32, time_steps, 8)).astype("float32"))  # (b, t, 8)
+    direction = tf.constant(rng.normal(size=(64,)).astype("float32"))
+    curves = {}
+    for scale in (0.5, 1.0, 1.5, 2.5):
+        cell = SimpleRNNCell(
+            64,
+            kernel_initializer=keras.initializers.GlorotUniform(seed=0),
+            recurrent_initializer=keras.initializers.Orthogonal(gain=scale, seed=1),
+        )
+        layer = keras.layers.RNN(cell, return_sequences=True)
+        with tf.GradientTape() as tape:
+            tape.watch(inputs)
+            states = layer(inputs)  # (batch, time, 64)
+            loss = tf.reduce_sum(states[:, -1] * direction)
+        gradient = tape.gradient(loss, inputs)  # (batch, time, 8)
+        norms = tf.reduce_mean(tf.norm(gradient, axis=-1), axis=0).numpy()[::-1]  # last step first
+        curves[f"recurrent scale {scale}"] = norms
+    fig = course.plots.lines(
+        list(range(time_steps)),
+        curves,
+        log_y=True,
+        title="Gradient reaching back k steps",
+        xlabel="k, steps before the last",
+        ylabel="mean ‖∂L / ∂x‖",
+    )
+    for line in fig.axes[0].lines:
+        line.set_marker("")
+    fig.axes[0].legend(frameon=False)
+    return fig
