@@ -1,5 +1,7 @@
 """Command line: ``python -m course run [CHAPTER ...]``; ``python -m course doctor``;
-``python -m course slides [CHAPTER ...] [--pdf]``."""
+``python -m course slides [CHAPTER ...] [--pdf]``;
+``python -m course release notebooks/ --out student/``;
+``python -m course grade SUBMISSIONS --chapter NN --out grades/`` (see docs/instructors.md)."""
 
 from __future__ import annotations
 
@@ -25,6 +27,21 @@ def main(argv: list[str] | None = None) -> int:
     slides.add_argument("--out", default=None, help="output folder (default: build/slides/)")
     slides.add_argument("--pdf", action="store_true", help="also print PDF handouts (Chromium)")
 
+    release = commands.add_parser("release", help="write the student version of notebooks")
+    release.add_argument("source", help="an instructor notebook, or a folder of them")
+    release.add_argument("--out", required=True, help="folder for the student notebooks")
+
+    grade = commands.add_parser("grade", help="grade a folder of submissions of one chapter")
+    grade.add_argument("submissions", help="folder with alice.ipynb, ... or alice/, ...")
+    grade.add_argument("--chapter", required=True, help="chapter number, such as 05")
+    grade.add_argument("--out", required=True, help="folder for gradebook.csv, feedback/, results/")
+    grade.add_argument("--source", default=None, help="instructor notebooks (default: notebooks/)")
+    grade.add_argument("--workers", type=int, default=None, help="parallel runs (default: cores)")
+    grade.add_argument("--cell-timeout", type=float, default=300, help="seconds per cell")
+    grade.add_argument("--notebook-timeout", type=float, default=1800, help="seconds per notebook")
+    grade.add_argument("--memory-mb", type=int, default=6144, help="memory limit (0: none)")
+    grade.add_argument("--regrade", action="store_true", help="ignore saved results")
+
     args = parser.parse_args(argv)
     if args.command == "run":
         from course.runner import run as run_chapters
@@ -35,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {error}", file=sys.stderr)
             return 2
         return 0 if all(record.ok for record in records) else 1
+    if args.command == "release":
+        return _release(args.source, args.out)
+    if args.command == "grade":
+        return _grade(args)
     if args.command == "slides":
         from course.slides.build import main as build_slides
 
@@ -45,6 +66,66 @@ def main(argv: list[str] | None = None) -> int:
         print(environment_report())
         return 0
     return 2
+
+
+def _release(source: str, out: str) -> int:
+    from pathlib import Path
+
+    import nbformat
+
+    from course.exercises import release_notebook
+
+    source_path, out_path = Path(source), Path(out)
+    paths = sorted(source_path.glob("*.ipynb")) if source_path.is_dir() else [source_path]
+    if not paths or not all(path.is_file() for path in paths):
+        print(f"error: no notebooks at {source}", file=sys.stderr)
+        return 2
+    if out_path.resolve() in {path.parent.resolve() for path in paths}:
+        print("error: --out must differ from the source folder", file=sys.stderr)
+        return 2
+    out_path.mkdir(parents=True, exist_ok=True)
+    for path in paths:
+        try:
+            student = release_notebook(nbformat.read(path, as_version=4))
+        except ValueError as error:
+            print(f"error: {path}: {error}", file=sys.stderr)
+            return 2
+        nbformat.write(student, out_path / path.name)
+        print(f"{path} -> {out_path / path.name}")
+    return 0
+
+
+def _grade(args: argparse.Namespace) -> int:
+    import os
+    import time
+
+    from course.grading import Limits, default_workers, grade
+
+    workers = args.workers or default_workers()
+    try:
+        limits = Limits(args.cell_timeout, args.notebook_timeout, args.memory_mb,
+                        threads=max(1, (os.cpu_count() or 1) // workers))
+        start = time.perf_counter()
+        results = grade(args.submissions, args.chapter, args.out, source=args.source,
+                        limits=limits, workers=workers, regrade=args.regrade)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted: finished grades are saved; run the same command to resume.",
+              file=sys.stderr)
+        return 130
+    print(f"{len(results)} submissions in {time.perf_counter() - start:.1f} s; "
+          f"gradebook: {args.out}/gradebook.csv, feedback: {args.out}/feedback/")
+    for result in results:
+        for flag in result.get("review", []):
+            print(f"review by hand: {result['student']}, {flag}")
+    broken = [r["student"] for r in results if r["error"].startswith("the chapter's own code")]
+    if broken:
+        print(f"warning: the chapter's own code failed for {len(broken)} of {len(results)} "
+              "submissions; if that is most of them, fix the grading environment or its limits "
+              "(--memory-mb, --cell-timeout) and grade again with --regrade.", file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,176 @@
+"""A pytest plugin that :mod:`course.grading` loads into each grading run, next to nbval.
+
+It runs inside the grading subprocess (``python -m pytest -p course.grading_plugin ...``), never
+in the instructor's own process, and changes five things about an nbval run:
+
+* ``--course-secrets-fd N`` reads the source of the hidden checks, as JSON ``{cell number:
+  source}``, from a pipe the grader opened, before any kernel starts; the notebook file on disk
+  holds only a placeholder in those cells. Their source is put into the collected cells, and
+  removed again from failure reports (the grader only needs the error's last line).
+
+* ``--course-memory-limit BYTES`` caps the address space (``RLIMIT_AS``) of pytest before the
+  kernel starts; the kernel, a child process, inherits the cap. Core dumps are switched off.
+* ``--course-hide-notebooks`` deletes the notebook file once nbval has read its cells, so the
+  code being graded cannot open it from disk and read the checks that have not run yet.
+* ``--course-notebook-timeout SECONDS`` is a time limit for the whole notebook: each cell's
+  timeout shrinks to the time left, and the cells after the limit fail without running. The
+  junit report is still written, so the checks that passed before the limit keep their points.
+* A dead kernel is noticed within a second instead of at the cell timeout (nbval waits for the
+  kernel's reply until the timeout), and a timed-out cell no longer turns the later cells into
+  "expected failures": every cell is reported as what it did.
+
+The messages it raises start with :data:`KERNEL_DIED` or :data:`TIME_UP`, which the grader reads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import resource
+import time
+from collections.abc import Generator
+from pathlib import Path
+from queue import Empty
+
+import pytest
+
+KERNEL_DIED = "course-grading: the kernel died"
+TIME_UP = "course-grading: the notebook's time limit"
+_DEADLINE = pytest.StashKey[float]()
+_SECRETS = pytest.StashKey[dict[int, str]]()
+_CELL_TIMEOUT = pytest.StashKey[float]()
+
+
+class KernelDied(RuntimeError):
+    """The kernel process exited while a cell was running."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Register the plugin's options (see the module docstring)."""
+    group = parser.getgroup("course-grading")
+    group.addoption("--course-memory-limit", type=int, default=0,
+                    help="address-space limit in bytes for pytest and the kernel (0: none)")
+    group.addoption("--course-notebook-timeout", type=float, default=0.0,
+                    help="seconds for the whole notebook (0: none)")
+    group.addoption("--course-hide-notebooks", action="store_true",
+                    help="delete the notebook files once their cells are collected")
+    group.addoption("--course-secrets-fd", type=int, default=-1,
+                    help="file descriptor to read the hidden cells' source from, as JSON")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Apply the memory limit, start the notebook's clock and watch the kernel."""
+    limit = config.getoption("course_memory_limit")
+    if limit:
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))  # hard too: no raising it back
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    descriptor = config.getoption("course_secrets_fd")
+    if descriptor >= 0:
+        with os.fdopen(descriptor, "rb") as pipe:
+            secrets = json.loads(pipe.read() or b"{}")
+        config.stash[_SECRETS] = {int(number): source for number, source in secrets.items()}
+    timeout = config.getoption("course_notebook_timeout")
+    if timeout:
+        config.stash[_DEADLINE] = time.monotonic() + timeout
+        config.stash[_CELL_TIMEOUT] = float(getattr(config.option, "nbval_cell_timeout", 2000))
+    _watch_kernel()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Put the hidden cells' source, received through the pipe, into the collected cells."""
+    secrets = config.stash.get(_SECRETS, {})
+    for item in items:
+        number, cell = getattr(item, "cell_num", None), getattr(item, "cell", None)
+        if number in secrets and cell is not None:
+            cell.source = secrets[number]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Keep the hidden cells' source out of failure reports (the log and the junit file)."""
+    report = yield
+    secret = item.config.stash.get(_SECRETS, {}).get(getattr(item, "cell_num", None))
+    if secret and report.longrepr is not None:
+        report.longrepr = without_source(str(report.longrepr))
+    return report
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_EXCEPTION_LINE = re.compile(r"^[A-Z]\w*(?:\.\w+)*(?::|$)")
+
+
+def without_source(report: str) -> str:
+    """An nbval failure report cut to its first two lines and the exception at the end.
+
+    The rest (the cell's input and the traceback's frames) would show a hidden check's code.
+
+    Example:
+        >>> print(without_source("Notebook cell execution failed\\nCell 5: Cell execution "
+        ...     "caused an exception\\n\\nInput:\\nsecret(1)\\n\\nTraceback:\\n----> 1 secret(1)"
+        ...     "\\n\\nCheckFailed: secret(1) is 2, expected 3."))
+        Notebook cell execution failed
+        Cell 5: Cell execution caused an exception
+        CheckFailed: secret(1) is 2, expected 3.
+    """
+    lines = _ANSI.sub("", report).splitlines()
+    start = next((i for i, line in enumerate(lines) if line.strip() == "Traceback:"), len(lines))
+    ends = [i for i, line in enumerate(lines) if i > start and _EXCEPTION_LINE.match(line)]
+    return "\n".join(lines[:2] + (lines[ends[-1] :] if ends else []))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Delete the collected notebooks from disk when asked to: nbval holds their cells."""
+    if session.config.getoption("course_hide_notebooks"):
+        for path in {Path(item.path) for item in session.items}:
+            if path.suffix == ".ipynb":
+                path.unlink(missing_ok=True)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Run every cell for real after a timeout, within what is left of the notebook's time."""
+    parent = getattr(item, "parent", None)
+    if hasattr(parent, "timed_out"):
+        parent.timed_out = False  # nbval would mark every later cell as an expected failure
+    deadline = item.config.stash.get(_DEADLINE, None)
+    if deadline is None:
+        return
+    left = deadline - time.monotonic()
+    if left <= 0:
+        pytest.fail(f"{TIME_UP} was reached before this cell ran.", pytrace=False)
+    item.config.option.nbval_cell_timeout = max(1.0, min(item.config.stash[_CELL_TIMEOUT], left))
+
+
+def _watch_kernel() -> None:
+    """Make nbval's wait for a cell's reply notice a dead kernel within a second."""
+    try:
+        from nbval.kernel import RunningKernel
+    except ImportError:  # another nbval: grading still works, a dead kernel costs a timeout
+        return
+    original = getattr(RunningKernel, "await_reply", None)
+    if original is None or getattr(original, "course_watched", False):
+        return
+
+    def await_reply(self, msg_id, timeout=None):  # nbval's signature
+        deadline = None if timeout is None else time.monotonic() + float(timeout)
+        while True:
+            step = 1.0 if deadline is None else min(1.0, deadline - time.monotonic())
+            if step <= 0:
+                raise Empty
+            try:
+                return original(self, msg_id, timeout=step)
+            except Empty:
+                if not self.is_alive():
+                    raise KernelDied(
+                        f"{KERNEL_DIED} while running this cell (it crashed, exited, or was "
+                        "killed, for instance for using too much memory)."
+                    ) from None
+
+    await_reply.course_watched = True
+    RunningKernel.await_reply = await_reply
