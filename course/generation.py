@@ -7,7 +7,10 @@ turn the logits into probabilities, pick a token, and ask the model for the logi
 
 * :class:`TemperatureSampler` draws from ``softmax(logits / temperature)``: below 1 the choice
   sharpens towards the most likely token, above 1 it flattens towards uniform;
-* :class:`GreedySampler` always takes the most likely token (what a temperature near 0 gives).
+* :class:`GreedySampler` always takes the most likely token (what a temperature near 0 gives);
+* :class:`TopKSampler` and :class:`TopPSampler` (chapter 07) sample from the ``k`` most likely
+  tokens, or from the smallest set whose probability reaches ``p``;
+* :class:`BeamSampler` (chapter 07) keeps the ``num_beams`` most probable continuations.
 
 The model is reached through a *next function*, ``next_logits(new_ids, state) -> (logits,
 state)``: ``new_ids`` ``(batch, n)`` are the tokens the model has not seen yet (the whole prompt
@@ -424,3 +427,151 @@ def _vocabulary_size(layers: list[Any]) -> int | None:
         if isinstance(layer, keras.layers.Embedding):
             return int(layer.input_dim)
     return None
+
+
+class TopKSampler(TemperatureSampler):
+    """Sample from the ``k`` most likely tokens only (their probabilities renormalised).
+
+    Cutting the long tail keeps one unlucky draw of a rare token from derailing the text.
+
+    Args:
+        k: how many of the most likely tokens stay in the running (``k >= 1``).
+        temperature: float > 0, applied before the cut.
+        seed: int or ``None`` (see :class:`Sampler`).
+
+    Example:
+        >>> TopKSampler(k=2).keep([[0.1, 0.5, 0.4]]).round(3)
+        array([[0.   , 0.556, 0.444]])
+    """
+
+    def __init__(self, k: int, temperature: float = 1.0, seed: int | None = None) -> None:
+        super().__init__(temperature, seed)
+        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+            raise ValueError(f"k must be a positive int such as 10, got {k!r}.")
+        self.k = k
+
+    def keep(self, probabilities: Any) -> np.ndarray:
+        """Zero all but the ``k`` largest probabilities of each row and renormalise."""
+        probabilities = np.asarray(probabilities, dtype=np.float64)
+        k = min(self.k, probabilities.shape[-1])
+        threshold = np.sort(probabilities, axis=-1)[:, -k][:, None]  # the k-th largest
+        kept = np.where(probabilities >= threshold, probabilities, 0.0)
+        return kept / kept.sum(axis=-1, keepdims=True)
+
+    def get_next_token(self, probabilities: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        return super().get_next_token(self.keep(probabilities), rng)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"k": self.k, **super().get_config()}
+
+
+class TopPSampler(TemperatureSampler):
+    """Nucleus sampling: sample from the smallest set of tokens whose probability reaches ``p``.
+
+    Where the model is sure, the set is small; where it hesitates, the set grows. Unlike top-k,
+    the number of candidates adapts to the model's confidence.
+
+    Args:
+        p: the probability mass to keep, ``0 < p <= 1``.
+        temperature: float > 0, applied before the cut.
+        seed: int or ``None`` (see :class:`Sampler`).
+
+    Example:
+        >>> TopPSampler(p=0.8).keep([[0.1, 0.5, 0.4]]).round(3)
+        array([[0.   , 0.556, 0.444]])
+    """
+
+    def __init__(self, p: float, temperature: float = 1.0, seed: int | None = None) -> None:
+        super().__init__(temperature, seed)
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 < p <= 1:
+            raise ValueError(f"p must be a number in (0, 1] such as 0.9, got {p!r}.")
+        self.p = float(p)
+
+    def keep(self, probabilities: Any) -> np.ndarray:
+        """Keep each row's most likely tokens up to total probability ``p``; renormalise."""
+        probabilities = np.asarray(probabilities, dtype=np.float64)
+        order = np.argsort(-probabilities, axis=-1)  # most likely first
+        sorted_probabilities = np.take_along_axis(probabilities, order, axis=-1)
+        before = np.cumsum(sorted_probabilities, axis=-1) - sorted_probabilities
+        keep_sorted = before < self.p  # the mass before a token is short of p: keep it
+        kept = np.zeros_like(probabilities)
+        np.put_along_axis(kept, order, np.where(keep_sorted, sorted_probabilities, 0.0), axis=-1)
+        return kept / kept.sum(axis=-1, keepdims=True)
+
+    def get_next_token(self, probabilities: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        return super().get_next_token(self.keep(probabilities), rng)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"p": self.p, **super().get_config()}
+
+
+class BeamSampler(Sampler):
+    """Beam search: keep the ``num_beams`` most probable continuations, extend all, prune.
+
+    Greedy decoding commits to the best token at each step; beam search keeps several partial
+    texts alive and returns the one with the highest total log-probability. It needs the model
+    state of every beam, so the next function's state must hold arrays or tensors whose first
+    axis is the batch (all of the kit's next functions do); beams are reordered along it.
+
+    Args:
+        num_beams: how many continuations to keep (1 is greedy decoding).
+        temperature: float > 0 (scales the log-probabilities; 1 leaves them as they are).
+
+    Example:
+        >>> def next_logits(new_ids, state):  # token 1 first, then token 2 is very likely
+        ...     last = new_ids[:, -1]
+        ...     rows = np.where(last[:, None] == 1, [0.0, 0.0, 5.0], [0.0, 1.0, 0.9])
+        ...     return rows, state
+        >>> BeamSampler(num_beams=2)(next_logits, [0], max_new_tokens=2).tolist()
+        [0, 1, 2]
+    """
+
+    def __init__(self, num_beams: int = 4, temperature: float = 1.0) -> None:
+        super().__init__(temperature, seed=None)
+        if isinstance(num_beams, bool) or not isinstance(num_beams, int) or num_beams < 1:
+            raise ValueError(f"num_beams must be a positive int such as 4, got {num_beams!r}.")
+        self.num_beams = num_beams
+
+    def __call__(self, next_logits: NextFunction, prompt: Any, max_new_tokens: int,
+                 state: Any = None) -> np.ndarray:
+        ids = _prompt_array(prompt)
+        if ids.ndim != 1:
+            raise ValueError(
+                f"BeamSampler generates for one prompt at a time; got a batch of shape {ids.shape}."
+            )
+        if max_new_tokens == 0:
+            return ids
+        logits, state = next_logits(ids[None, :], state)  # (1, vocabulary)
+        scores = np.zeros(1)  # total log-probability of each beam
+        beams = ids[None, :]  # (beams, length)
+        for position in range(max_new_tokens):
+            log_probabilities = np.log(self.compute_probabilities(logits) + 1e-30)  # (beams, V)
+            totals = (scores[:, None] + log_probabilities).ravel()
+            best = np.argsort(-totals, kind="stable")[: self.num_beams]
+            origin, token = np.divmod(best, log_probabilities.shape[-1])
+            scores = totals[best]
+            beams = np.concatenate([beams[origin], token[:, None].astype(np.int32)], axis=1)
+            if position + 1 < max_new_tokens:
+                logits, state = next_logits(token[:, None].astype(np.int32),
+                                            _reorder(state, origin))
+        return beams[int(np.argmax(scores))]
+
+    def get_next_token(self, probabilities: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        return np.argmax(probabilities, axis=-1)  # one beam's best: what num_beams=1 does
+
+    def get_config(self) -> dict[str, Any]:
+        return {"num_beams": self.num_beams, "temperature": self.temperature}
+
+
+def _reorder(state: Any, origin: np.ndarray) -> Any:
+    """Take rows ``origin`` of every array or tensor in ``state`` (nested tuples and lists)."""
+    if state is None:
+        return None
+    if isinstance(state, (list, tuple)):
+        return type(state)(_reorder(item, origin) for item in state)
+    if hasattr(state, "shape") and len(state.shape) >= 1:
+        if isinstance(state, np.ndarray):
+            return state[origin]
+        tf = quiet_tensorflow()
+        return tf.gather(state, origin, axis=0)
+    return state

@@ -229,3 +229,76 @@ def test_next_functions_reject_unknown_ids_and_unsuitable_models():
     functional = keras.Model(inputs, keras.layers.Embedding(4, 2)(inputs))
     with pytest.raises(TypeError, match="keras.Sequential"):
         carried_state_next(functional)
+
+
+# --- chapter 07's strategies: top-k, top-p, beam search -------------------------------------
+
+
+def _fixed_distribution_next(probabilities):
+    """A next function whose distribution never changes (state unused)."""
+    logits = np.log(np.asarray(probabilities, dtype=np.float64))
+
+    def next_logits(new_ids, state):
+        return np.tile(logits, (len(new_ids), 1)), state
+
+    return next_logits
+
+
+def test_top_k_never_picks_outside_the_k_most_likely():
+    from course.generation import TopKSampler
+
+    next_logits = _fixed_distribution_next([0.3, 0.25, 0.2, 0.15, 0.1])
+    tokens = TopKSampler(k=2, seed=0)(next_logits, [0], max_new_tokens=200)[1:]
+    assert set(tokens.tolist()) == {0, 1}
+
+
+def test_top_p_keeps_the_smallest_set_reaching_p():
+    from course.generation import TopPSampler
+
+    kept = TopPSampler(p=0.5).keep(np.array([[0.3, 0.25, 0.2, 0.15, 0.1]]))
+    np.testing.assert_allclose(kept, [[0.3 / 0.55, 0.25 / 0.55, 0, 0, 0]])
+    next_logits = _fixed_distribution_next([0.3, 0.25, 0.2, 0.15, 0.1])
+    tokens = TopPSampler(p=0.5, seed=1)(next_logits, [0], max_new_tokens=200)[1:]
+    assert set(tokens.tolist()) == {0, 1}
+    assert TopPSampler(p=1.0).keep(np.array([[0.5, 0.5]])).tolist() == [[0.5, 0.5]]
+
+
+def test_beam_search_finds_a_better_sequence_than_greedy():
+    from course.generation import BeamSampler, GreedySampler
+
+    # Greedy takes token 1 (0.5) then faces a flat choice; token 2 (0.4) leads to a sure thing.
+    table = {0: [0.0, 0.5, 0.4, 0.1], 1: [0.25, 0.25, 0.25, 0.25], 2: [0.0, 0.0, 0.0, 1.0],
+             3: [0.25, 0.25, 0.25, 0.25]}
+
+    def next_logits(new_ids, state):
+        rows = [table[int(token)] for token in new_ids[:, -1]]
+        return np.log(np.asarray(rows) + 1e-12), state
+
+    assert GreedySampler()(next_logits, [0], 2).tolist() == [0, 1, 0]
+    assert BeamSampler(num_beams=2)(next_logits, [0], 2).tolist() == [0, 2, 3]
+
+
+def test_beam_search_reorders_a_carried_state():
+    from course.generation import BeamSampler, GreedySampler
+
+    def next_logits(new_ids, state):  # state: the ids so far (batch, n); prefers repeating
+        state = new_ids if state is None else np.concatenate([state, new_ids], axis=1)
+        logits = np.full((len(state), 3), -5.0)
+        logits[np.arange(len(state)), state[:, -1]] = 0.0
+        return logits, state
+
+    out = BeamSampler(num_beams=3)(next_logits, [2], 4)
+    assert out.tolist() == GreedySampler()(next_logits, [2], 4).tolist() == [2, 2, 2, 2, 2]
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: __import__("course.generation").generation.TopKSampler(k=0), "k must be"),
+        (lambda: __import__("course.generation").generation.TopPSampler(p=0.0), "p must be"),
+        (lambda: __import__("course.generation").generation.BeamSampler(num_beams=0), "num_beams"),
+    ],
+)
+def test_bad_strategy_settings_are_explained(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()

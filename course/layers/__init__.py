@@ -7,9 +7,39 @@ from here. Every layer is registered for ``.keras`` saving under the package nam
   ``keras.layers.RNN``.
 * :class:`LSTMCell` and :class:`GRUCell` (chapter 05) - the gated cells, in the weight layout of
   ``keras.layers.LSTM`` and ``keras.layers.GRU``, for ``keras.layers.RNN``.
+* :class:`MultiHeadAttention` (chapter 06) - attention with the weight layout of
+  ``keras.layers.MultiHeadAttention``, plus a key/value cache for generation; the functions
+  ``scaled_dot_product_attention``, ``causal_mask`` and ``padding_mask`` live beside it.
+* :class:`SinusoidalPositionEncoding`, :class:`LearnedPositionEmbedding`,
+  :class:`RotaryEmbedding` (chapter 06) - position information.
+* :class:`DecoderBlock` (chapter 07) - GPT-2's pre-layer-norm Transformer block.
 """
 
+from course.layers.attention import (
+    MultiHeadAttention,
+    causal_mask,
+    padding_mask,
+    scaled_dot_product_attention,
+)
 from course.layers.gated import GRUCell, LSTMCell
+from course.layers.positions import (
+    LearnedPositionEmbedding,
+    RotaryEmbedding,
+    SinusoidalPositionEncoding,
+)
 from course.layers.recurrent import SimpleRNNCell
+from course.layers.transformer import DecoderBlock
 
-__all__ = ["GRUCell", "LSTMCell", "SimpleRNNCell"]
+__all__ = [
+    "DecoderBlock",
+    "GRUCell",
+    "LSTMCell",
+    "LearnedPositionEmbedding",
+    "MultiHeadAttention",
+    "RotaryEmbedding",
+    "SimpleRNNCell",
+    "SinusoidalPositionEncoding",
+    "causal_mask",
+    "padding_mask",
+    "scaled_dot_product_attention",
+]
