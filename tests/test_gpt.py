@@ -82,3 +82,31 @@ def test_gpt_round_trips_through_keras_saving(tmp_path):
     model.save(tmp_path / "gpt.keras")
     reloaded = keras.models.load_model(tmp_path / "gpt.keras")
     np.testing.assert_allclose(ops.convert_to_numpy(reloaded(ids)), model(ids), atol=1e-6)
+
+
+def test_keras_hub_preset_round_trip_offline(tmp_path):
+    import keras_hub
+
+    from course.text import learn_bpe
+
+    text = "the cat sat on the mat. the dog sat on the log. " * 20
+    bpe = learn_bpe(text, 300, special_tokens=["<|endoftext|>"])
+    import course
+
+    course.seed_everything(0)
+    model = GPT(vocabulary_size=bpe.vocabulary_size(), sequence_length=16, num_layers=1,
+                num_heads=2, hidden_dim=8, intermediate_dim=16)
+    model(np.zeros((1, 16), "int32"))
+    tokenizer = keras_hub.models.GPT2Tokenizer(vocabulary=bpe.vocabulary, merges=bpe.merges)
+    preprocessor = keras_hub.models.GPT2CausalLMPreprocessor(tokenizer, sequence_length=16)
+    causal_lm = keras_hub.models.GPT2CausalLM(backbone=to_keras_hub(model),
+                                              preprocessor=preprocessor)
+    causal_lm.save_to_preset(str(tmp_path / "preset"))
+    loaded = keras_hub.models.GPT2CausalLM.from_preset(str(tmp_path / "preset"))
+    ids = np.array([bpe.encode("the cat sat on the mat.")[:16]], "int32")
+    hidden = loaded.backbone({"token_ids": ids, "padding_mask": np.ones_like(ids)})
+    padded = np.pad(ids, ((0, 0), (0, 16 - ids.shape[1])))  # causal: padding changes nothing
+    ours = ops.convert_to_numpy(model(padded))[:, : ids.shape[1]]
+    theirs = ops.convert_to_numpy(loaded.backbone.token_embedding(hidden, reverse=True))
+    np.testing.assert_allclose(theirs, ours, atol=1e-5)
+    assert loaded.preprocessor.tokenizer.vocabulary_size() == bpe.vocabulary_size()
