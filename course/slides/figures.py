@@ -405,3 +405,134 @@ def gradient_through_time() -> Figure:
         line.set_marker("")
     fig.axes[0].legend(frameon=False)
     return fig
+
+
+@register
+def lstm_gradient_through_time() -> Figure:
+    """Chapter 05: gradient reaching back through a plain RNN and through LSTMs, untrained."""
+    from course.environment import quiet_tensorflow
+
+    tf = quiet_tensorflow()
+    import keras
+
+    import course.plots
+    from course.layers import LSTMCell, SimpleRNNCell
+
+    time_steps, hidden_dim = 60, 64
+    rng = np.random.default_rng(SEED)
+    inputs = tf.constant(rng.normal(size=(32, time_steps, 8)).astype("float32"))  # (b, t, 8)
+    direction = tf.constant(rng.normal(size=(hidden_dim,)).astype("float32"))
+
+    def forget_bias(value: float) -> Callable[..., np.ndarray]:
+        def initializer(shape, dtype=None) -> np.ndarray:  # blocks i, f, c, o: only f is set
+            bias = np.zeros(shape, "float32")
+            bias[hidden_dim : 2 * hidden_dim] = value
+            return bias
+
+        return initializer
+
+    same_start = {
+        "kernel_initializer": keras.initializers.GlorotUniform(seed=0),
+        "recurrent_initializer": keras.initializers.Orthogonal(seed=1),
+    }
+    cells = {"plain RNN": SimpleRNNCell(hidden_dim, **same_start)}
+    for value, note in ((1.0, " (Keras' start)"), (3.0, "")):
+        name = f"LSTM, forget bias {value:g}{note}"
+        cells[name] = LSTMCell(hidden_dim, bias_initializer=forget_bias(value),
+                               unit_forget_bias=False, **same_start)
+    curves = {}
+    for name, cell in cells.items():
+        layer = keras.layers.RNN(cell)
+        with tf.GradientTape() as tape:
+            tape.watch(inputs)
+            loss = tf.reduce_sum(layer(inputs) * direction)  # (batch, hidden) -> ()
+        gradient = tape.gradient(loss, inputs)  # (batch, time, 8)
+        curves[name] = tf.reduce_mean(tf.norm(gradient, axis=-1), axis=0).numpy()[::-1]
+    fig = course.plots.lines(
+        list(range(time_steps)),
+        curves,
+        log_y=True,
+        title="Gradient reaching back k steps, before training",
+        xlabel="k, steps before the last",
+        ylabel="mean ‖∂L / ∂x‖",
+    )
+    for line in fig.axes[0].lines:
+        line.set_marker("")
+    fig.axes[0].legend(frameon=False)
+    return fig
+
+
+@register
+def learning_rate_schedule() -> Figure:
+    """Chapter 07: GPT's learning rate, linear warm-up then cosine decay, as Keras computes it."""
+    from course.environment import quiet_tensorflow
+
+    quiet_tensorflow()
+    import keras
+
+    import course.plots
+
+    # The notebook's fast profile: 1200 steps, 100 of warm-up, peak 3e-3, floor a tenth of it.
+    steps, warmup_steps, peak = 1_200, 100, 3e-3
+    schedule = keras.optimizers.schedules.CosineDecay(
+        0.0, steps - warmup_steps, alpha=0.1, warmup_target=peak, warmup_steps=warmup_steps
+    )
+    x = np.arange(0, steps + 1, 10)
+    fig = course.plots.lines(
+        x,
+        {"": [float(schedule(step)) for step in x]},
+        title="Warm-up, then half a cosine down to a tenth",
+        xlabel="step",
+        ylabel="learning rate",
+    )
+    ax = fig.axes[0]
+    ax.lines[0].set_marker("")
+    ax.axvline(warmup_steps, ls=":", color="grey")
+    ax.annotate("end of warm-up", (warmup_steps, 0.25 * peak), xytext=(6, 0),
+                textcoords="offset points", color="grey")
+    ax.axhline(0.1 * peak, ls=":", color="grey")
+    ax.annotate("floor: peak / 10", (steps / 2, 0.1 * peak), xytext=(0, 6),
+                textcoords="offset points", ha="center", color="grey")
+    return fig
+
+
+@register
+def sampling_filters() -> Figure:
+    """Chapter 07: what top-k and top-p keep of a confident and of a hesitant distribution."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    import course.plots
+    from course.generation import TopKSampler, TopPSampler
+
+    words = ["is", "checks", "raises", "tests", "fails", "can", "was", "takes", "has", "in"]
+    logits = np.array([4.0, 2.6, 2.0, 1.5, 1.0, 0.7, 0.4, 0.1, -0.2, -0.5])
+    rows = {"confident": logits, "hesitant": logits / 4}  # the same order, flatter
+    filters = {
+        "model": None,
+        "top-k, k = 3": TopKSampler(k=3).keep,
+        "top-p, p = 0.9": TopPSampler(p=0.9).keep,
+    }
+    fig = Figure(figsize=(10.5, 4.6), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(len(rows), len(filters), sharex=True, sharey=True)
+    positions = np.arange(len(words))
+    for row, (row_name, row_logits) in enumerate(rows.items()):
+        probabilities = np.exp(row_logits) / np.exp(row_logits).sum()
+        for column, (filter_name, keep) in enumerate(filters.items()):
+            ax = axes[row, column]
+            kept = probabilities if keep is None else keep(probabilities[None])[0]
+            ax.bar(positions, kept, color=course.plots.PALETTE[row])
+            ax.bar(positions, probabilities, color="none", edgecolor="#555555", linewidth=0.8)
+            ax.spines[["top", "right"]].set_visible(False)
+            ax.grid(True, axis="y", alpha=0.3)
+            count = int((kept > 0).sum())
+            ax.text(0.97, 0.92, f"{count} of {len(words)} kept", transform=ax.transAxes,
+                    ha="right", va="top")
+            if row == 0:
+                ax.set_title(filter_name)
+            if column == 0:
+                ax.set_ylabel(f"{row_name}\nprobability")
+    axes[-1, 0].set_xticks(positions, words)
+    for ax in axes[-1]:
+        ax.tick_params(axis="x", rotation=60)
+    return fig
