@@ -125,10 +125,6 @@ def language_model_datasets(
         raise ValueError(
             "validation_fraction=0 leaves no validation data; pass a fraction in (0, 1), e.g. 0.1."
         )
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size={batch_size!r} must be a positive int, e.g. 32.")
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int, got {seed!r}.")
     train_ids, validation_ids = split_tokens(ids, validation_fraction)
     return window_datasets(train_ids, validation_ids, sequence_length, batch_size, seed, stride)
 
