@@ -1,3 +1,4 @@
+# ruff: noqa: E402  (TensorFlow is imported quietly before the modules that use Keras)
 """Keras layers that the chapters build from their equations, checked against Keras' own.
 
 Each chapter proves its scratch version equal to the reference and later chapters import it
@@ -14,6 +15,10 @@ from here. Every layer is registered for ``.keras`` saving under the package nam
   :class:`RotaryEmbedding` (chapter 06) - position information.
 * :class:`DecoderBlock` (chapter 07) - GPT-2's pre-layer-norm Transformer block.
 """
+
+from course.environment import quiet_tensorflow
+
+quiet_tensorflow()  # before any module here imports Keras, so TensorFlow starts quietly
 
 from course.layers.attention import (
     MultiHeadAttention,

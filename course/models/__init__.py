@@ -1,4 +1,9 @@
+# ruff: noqa: E402  (TensorFlow is imported quietly before the modules that use Keras)
 """Language models the chapters build and later chapters reuse."""
+
+from course.environment import quiet_tensorflow
+
+quiet_tensorflow()  # before any module here imports Keras, so TensorFlow starts quietly
 
 from course.models.gpt import GPT
 from course.models.ngram import NGramLanguageModel, reference_ngram_nats
