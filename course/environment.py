@@ -58,6 +58,10 @@ def quiet_tensorflow():
 
         tf.get_logger().setLevel("ERROR")
         import keras  # noqa: F401  (Keras' own import also logs through absl)
+
+        # Looking for devices tries to start CUDA, which logs a failure on a CPU-only machine;
+        # do it now, while standard error is silenced, rather than at the first operation.
+        tf.config.list_physical_devices()
     return tf
 
 
