@@ -118,6 +118,7 @@ def environment_report() -> str:
     Returns:
         Several lines of text; problems come with what to do about them.
     """
+    quiet_tensorflow()
     import keras
 
     lines = [f"Python      {platform.python_version()} ({sys.platform})"]
