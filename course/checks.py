@@ -126,6 +126,37 @@ def check_below(value: float, threshold: float, *, name: str = "value", why: str
         )
 
 
+def check_above(value: float, threshold: float, *, name: str = "value", why: str = "") -> None:
+    """Check that a measured number (an accuracy, a speed-up, a share) is above a threshold.
+
+    The mirror of :func:`check_below`: use it where more is better, rather than negating a value
+    to fit ``check_below``, so that the message shows the number as it was measured.
+
+    Args:
+        value: the measured number.
+        threshold: the value it must exceed.
+        name: what was measured.
+        why: what the threshold means, for the message.
+
+    Raises:
+        CheckFailed: when ``value`` is not finite or not above ``threshold``.
+
+    Example:
+        >>> check_above(0.93, 0.5, name="recall")
+        >>> check_above(0.4, 0.5, name="recall", why="chance is 1/32")
+        Traceback (most recent call last):
+        ...
+        course.checks.CheckFailed: recall is 0.4, which is not above 0.5 (chance is 1/32).
+    """
+    if not math.isfinite(float(value)):
+        raise CheckFailed(f"{name} is {value}: the measurement produced no number.")
+    if not float(value) > threshold:
+        reason = f" ({why})" if why else ""
+        raise CheckFailed(
+            f"{name} is {float(value):.4g}, which is not above {threshold:g}{reason}."
+        )
+
+
 def check_equal(actual: Any, expected: Any, *, name: str = "value") -> None:
     """Check exact equality (strings, integers, lists), showing both sides on failure.
 

@@ -6,6 +6,6 @@ from course.environment import quiet_tensorflow
 quiet_tensorflow()  # before any module here imports Keras, so TensorFlow starts quietly
 
 from course.models.gpt import GPT
-from course.models.ngram import NGramLanguageModel, reference_ngram_nats
+from course.models.ngram import NGramLanguageModel, best_ngram, tune_mixture
 
-__all__ = ["GPT", "NGramLanguageModel", "reference_ngram_nats"]
+__all__ = ["GPT", "NGramLanguageModel", "best_ngram", "tune_mixture"]

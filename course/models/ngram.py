@@ -127,8 +127,29 @@ class NGramLanguageModel:
         return mixed
 
     def probability(self, context: Sequence[int], token: int) -> float:
-        """``P(token | context)``."""
-        return float(self.distribution(context)[token])
+        """``P(token | context)``, the same number as ``distribution(context)[token]``.
+
+        Computed from the counts of ``token`` alone (the whole distribution is not built), so
+        scoring a long text is fast.
+        """
+        context = tuple(int(t) for t in context)[-(self.order - 1) :] if self.order > 1 else ()
+        token = int(token)
+        longest = len(context)
+        if self.weights is None:
+            return self._add_k_one(longest, context, token)
+        weights = self.weights[: longest + 1]
+        norm = sum(weights)
+        return sum(
+            weight / norm * self._add_k_one(m, context[longest - m :] if m else (), token)
+            for m, weight in enumerate(weights)
+            if weight
+        )
+
+    def _add_k_one(self, m: int, context: tuple[int, ...], token: int) -> float:
+        counts = self.counts[m].get(context)
+        count = counts[token] if counts else 0
+        total = self.totals[m][context] if counts else 0
+        return (count + self.k) / (total + self.k * self.vocabulary_size)
 
     def negative_log_likelihood(self, tokens: Sequence[int]) -> float:
         """Total ``-log P`` (nats) of a sequence, each token given the ones before it.
@@ -185,28 +206,97 @@ class NGramLanguageModel:
         return generated
 
 
-def reference_ngram_nats(
-    train_ids: Sequence[int], validation_ids: Sequence[int], vocabulary_size: int
-) -> float:
-    """Validation loss (nats per token) of a fixed, reasonable interpolated 5-gram model.
+def tune_mixture(probabilities: np.ndarray, steps: int = 30) -> np.ndarray:
+    """Interpolation weights that maximise the likelihood of held-out tokens, by EM.
 
-    Later chapters compare against the best n-gram model that chapter 02 recorded in the
-    results table. When a student runs a later chapter first, this stands in for it: an
-    interpolated 5-gram with add-k 0.01 and hand-set weights (chapter 02 tunes its own).
+    Each step gives every order the average share it contributed to the mixed probability of
+    each token, ``r[t, m] = w[m] P_m(t) / sum_j w[j] P_j(t)``; no step lowers the likelihood.
+    (Chapter 02 writes this loop itself and checks it against this function.)
 
     Args:
-        train_ids: ids to count.
-        validation_ids: ids to score.
-        vocabulary_size: the number of distinct ids.
+        probabilities: ``(tokens, orders)``: the probability each order's model gave each
+            held-out token.
+        steps: EM updates, from equal weights.
 
     Returns:
-        Mean negative log-likelihood per validation token, in nats.
+        The weights, one per column, summing to one.
 
     Example:
-        >>> nats = reference_ngram_nats([0, 1, 2] * 50, [0, 1, 2] * 5, 3)
-        >>> nats < 0.5  # far below log(3) = 1.1, the loss of a uniform guess
-        True
+        >>> p = np.array([[0.5, 0.1], [0.5, 0.1], [0.1, 0.9]])
+        >>> weights = tune_mixture(p)
+        >>> bool(weights[0] > weights[1]), round(float(weights.sum()), 6)
+        (True, 1.0)
     """
-    model = NGramLanguageModel(5, vocabulary_size, k=0.01, weights=[0.05, 0.1, 0.2, 0.3, 0.35])
-    model.fit(train_ids)
-    return model.negative_log_likelihood(validation_ids) / len(validation_ids)
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    if probabilities.ndim != 2 or probabilities.shape[0] == 0:
+        raise ValueError(
+            f"probabilities must be a (tokens, orders) array with at least one token, got shape "
+            f"{probabilities.shape}."
+        )
+    weights = np.full(probabilities.shape[1], 1 / probabilities.shape[1])
+    for _ in range(steps):
+        shares = probabilities * weights  # (tokens, orders)
+        shares /= shares.sum(axis=1, keepdims=True)
+        weights = shares.mean(axis=0)
+    return weights / weights.sum()
+
+
+def best_ngram(
+    train_ids: Sequence[int],
+    vocabulary_size: int,
+    max_order: int = 6,
+    k: float = 0.001,
+    tuning_fraction: float = 0.1,
+    em_steps: int = 30,
+) -> NGramLanguageModel:
+    """The best interpolated n-gram model, every choice made on the training text alone.
+
+    The recipe of chapter 02, for the chapters that compare against it: hold the last
+    ``tuning_fraction`` of the training ids out of counting (the *tuning slice*), tune the
+    interpolation weights of every order ``n <= max_order`` on it by EM, choose the ``n`` with
+    the lowest tuning loss, then count the whole training text with those weights. The
+    validation text plays no part, so scoring the model on it is an honest test.
+
+    Args:
+        train_ids: the training ids.
+        vocabulary_size: the number of distinct ids.
+        max_order: the highest order tried.
+        k: the add-k constant of every component (small: the lower orders do the smoothing).
+        tuning_fraction: the share of the training ids held out to tune the weights.
+        em_steps: EM updates per mixture.
+
+    Returns:
+        A fitted :class:`NGramLanguageModel` (its ``order`` and ``weights`` are the choices).
+
+    Example:
+        >>> model = best_ngram([0, 1, 2, 3] * 100, 4, max_order=3)
+        >>> model.order >= 2, model.probability([0, 1], 2) > 0.9
+        (True, True)
+    """
+    if not 0 < tuning_fraction < 1:
+        raise ValueError(f"tuning_fraction must be in (0, 1), got {tuning_fraction!r}.")
+    ids = [int(t) for t in train_ids]
+    cut = int(len(ids) * (1 - tuning_fraction))
+    counting, tuning = ids[:cut], ids[cut:]
+    if not counting or not tuning:
+        raise ValueError(
+            f"{len(ids)} training ids are too few to hold out a tuning slice of "
+            f"{tuning_fraction:.0%}; pass more text."
+        )
+    probabilities = np.empty((len(tuning), max_order))  # (tuning tokens, order)
+    for m in range(1, max_order + 1):
+        component = NGramLanguageModel(m, vocabulary_size, k=k).fit(counting)
+        history = counting[-(m - 1) :] if m > 1 else []
+        stream = history + tuning
+        offset = len(history)
+        probabilities[:, m - 1] = [
+            component.probability(stream[max(0, t - m + 1) : t], stream[t])
+            for t in range(offset, len(stream))
+        ]
+    best, best_loss, best_weights = 1, math.inf, None
+    for n in range(1, max_order + 1):
+        weights = tune_mixture(probabilities[:, :n], em_steps)
+        loss = float(-np.log(probabilities[:, :n] @ weights).mean())
+        if loss < best_loss:
+            best, best_loss, best_weights = n, loss, weights
+    return NGramLanguageModel(best, vocabulary_size, k=k, weights=best_weights).fit(ids)
