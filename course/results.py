@@ -19,6 +19,7 @@ import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from course.project import ROOT
 
@@ -36,7 +37,9 @@ class Result:
         nats_per_char: validation negative log-likelihood per character, in nats.
         train_seconds: wall time of training.
         tokens_per_second: generation speed, where measured.
-        notes: anything else worth a word (tokenization, context length).
+        notes: anything else worth a word (tokenization, model size).
+        context: what context each validation token was predicted from (see
+            ``course.evaluation``); :meth:`from_evaluation` fills it in.
     """
 
     model: str
@@ -47,6 +50,38 @@ class Result:
     tokens_per_second: float | None = None
     notes: str = ""
     recorded_at: float = field(default_factory=time.time)
+    context: str = ""
+
+    @classmethod
+    def from_evaluation(
+        cls,
+        model: str,
+        chapter: str,
+        parameters: int,
+        evaluation: Any,
+        train_seconds: float,
+        tokens_per_second: float | None = None,
+        notes: str = "",
+    ) -> Result:
+        """A row from a :class:`course.evaluation.Evaluation`: its nats per character and context.
+
+        Example:
+            >>> from course.evaluation import Evaluation
+            >>> row = Result.from_evaluation("uniform", "02", 0, Evaluation(
+            ...     2 * math.log(80), 2, 2, "none"), train_seconds=0.0)
+            >>> round(row.perplexity_per_char, 6), row.context
+            (80.0, 'none')
+        """
+        return cls(
+            model=model,
+            chapter=chapter,
+            parameters=int(parameters),
+            nats_per_char=float(evaluation.nats_per_char),
+            train_seconds=float(train_seconds),
+            tokens_per_second=tokens_per_second,
+            notes=notes,
+            context=evaluation.context,
+        )
 
     @property
     def perplexity_per_char(self) -> float:
@@ -120,12 +155,13 @@ class ResultsTable:
     Example:
         >>> table = ResultsTable([Result("uniform", "02", 0, math.log(80), 0.0)])
         >>> print(table)  # doctest: +NORMALIZE_WHITESPACE
-        model    chapter  parameters  perplexity/char  bits/char  train s  tokens/s
-        uniform  02       0           80.00            6.322      0.0      -
+        model    chapter  parameters  perplexity/char  bits/char  train s  tokens/s  context
+        uniform  02       0           80.00            6.322      0.0      -         -
     """
 
     COLUMNS = (
-        "model", "chapter", "parameters", "perplexity/char", "bits/char", "train s", "tokens/s"
+        "model", "chapter", "parameters", "perplexity/char", "bits/char", "train s", "tokens/s",
+        "context",
     )
 
     def __init__(self, rows: list[Result]):
@@ -141,6 +177,7 @@ class ResultsTable:
                 f"{row.bits_per_char:.3f}",
                 f"{row.train_seconds:.1f}",
                 "-" if row.tokens_per_second is None else f"{row.tokens_per_second:,.0f}",
+                row.context or "-",
             ]
             for row in self.rows
         ]
