@@ -13,6 +13,7 @@ overrides the folder), so a later notebook can show what earlier ones measured.
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import os
@@ -164,8 +165,14 @@ class ResultsTable:
         "context",
     )
 
-    def __init__(self, rows: list[Result]):
+    def __init__(self, rows: list[Result], show_context: bool = True):
         self.rows = list(rows)
+        self.show_context = show_context  # off where space is short (a slide)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The column names shown."""
+        return self.COLUMNS if self.show_context else self.COLUMNS[:-1]
 
     def _cells(self) -> list[list[str]]:
         return [
@@ -178,22 +185,22 @@ class ResultsTable:
                 f"{row.train_seconds:.1f}",
                 "-" if row.tokens_per_second is None else f"{row.tokens_per_second:,.0f}",
                 row.context or "-",
-            ]
+            ][: len(self.columns)]
             for row in self.rows
         ]
 
     def __str__(self) -> str:
-        table = [list(self.COLUMNS), *self._cells()]
-        widths = [max(len(line[i]) for line in table) for i in range(len(self.COLUMNS))]
+        table = [list(self.columns), *self._cells()]
+        widths = [max(len(line[i]) for line in table) for i in range(len(self.columns))]
         return "\n".join(
             "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
             for line in table
         )
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{name}</th>" for name in self.COLUMNS)
+        head = "".join(f"<th>{name}</th>" for name in self.columns)
         body = "".join(
-            "<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
+            "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in cells) + "</tr>"
             for cells in self._cells()
         )
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

@@ -249,7 +249,7 @@ def results_table() -> str:
             "(<code>python -m course run</code>) and build the slides again to show them here.</p>"
         )
     return (
-        f'<div class="results">{course.results.ResultsTable(rows)._repr_html_()}</div>'
+        f'<div class="results">{course.results.ResultsTable(rows, show_context=False)._repr_html_()}</div>'
         f'<p class="caption">As recorded by the chapters run so far, {html.escape(profile)} '
         "profile.</p>"
     )
