@@ -349,6 +349,26 @@ class ExerciseProbe(IPyNbCell):
         return self.path, 0, self.name
 
 
+class BrokenExercises(pytest.Item):
+    """Stands for a notebook's probes when they could not be built, and fails with the reason."""
+
+    def __init__(self, *, problem: str, **kwargs):
+        super().__init__(**kwargs)
+        self.problem = problem
+
+    def runtest(self) -> None:
+        raise ProbeFailed(
+            f"The exercises of {self.path.name} could not be tried against stubs and wrong "
+            f"answers: {self.problem}"
+        )
+
+    def repr_failure(self, excinfo, style=None):
+        return str(excinfo.value)
+
+    def reportinfo(self):
+        return self.path, 0, self.name
+
+
 def _chapter_notebooks(config: pytest.Config) -> set[Path]:
     pattern = config.getini(NOTEBOOKS_INI)
     return {path.resolve() for path in Path(config.rootpath).glob(pattern)}
@@ -374,14 +394,19 @@ def pytest_collection_modifyitems(
         if len(positions) != len(code_cells):
             continue  # some cells were deselected: the kernel would not hold the chapter's state
         chapter = Path(notebook_file.path).name[:2]
-        wrong = load_wrong_answers(chapter, config.getini(ANSWERS_INI))
-        probes = [
-            ExerciseProbe.from_parent(
-                notebook_file, name=probe.label,
-                cell_num=code_cells.index(probe.exercise.check_cell),
-                cell=nbformat.v4.new_code_cell(""), options=defaultdict(bool), probe=probe,
-            )
-            for probe in exercise_probes(notebook, wrong)
-        ]
+        try:
+            wrong = load_wrong_answers(chapter, config.getini(ANSWERS_INI))
+            probes = [
+                ExerciseProbe.from_parent(
+                    notebook_file, name=probe.label,
+                    cell_num=code_cells.index(probe.exercise.check_cell),
+                    cell=nbformat.v4.new_code_cell(""), options=defaultdict(bool), probe=probe,
+                )
+                for probe in exercise_probes(notebook, wrong)
+            ]
+        except Exception as error:  # one chapter's mistake must not stop the whole collection
+            problem = f"{type(error).__name__}: {error}"
+            probes = [BrokenExercises.from_parent(notebook_file, name="Exercises",
+                                                  problem=problem)]
         last = positions[-1]
         items[last + 1 : last + 1] = probes

@@ -4,7 +4,8 @@ The static tests say, per chapter, that every exercise has at least one plausibl
 that each entry names an exercise of its chapter, fits its solution blocks, is valid Python and
 differs from the solution. Running them is the plugin's job (tests/exercise_plugin.py), in the
 kernel nbval runs each chapter notebook in; the last test runs the plugin on the toy chapter 99
-and checks that it catches a check that passes a wrong answer and one that crashes.
+and checks that it catches a check that passes a wrong answer and one that crashes, and that a
+malformed wrong answer fails its notebook's run (as chapter 98) instead of stopping collection.
 """
 
 from __future__ import annotations
@@ -127,9 +128,13 @@ def test_the_plugin_runs_stubs_and_wrong_answers_in_the_notebooks_kernel(tmp_pat
     (tmp_path / "notebooks").mkdir()
     nbformat.write(synthetic_chapter.instructor_chapter(),
                    tmp_path / "notebooks" / synthetic_chapter.NAME)
-    (tmp_path / "toy_answers.py").write_text(TOY_ANSWERS)
+    nbformat.write(synthetic_chapter.instructor_chapter(), tmp_path / "notebooks" / "98_toy.ipynb")
+    (tmp_path / "toy_answers_99.py").write_text(TOY_ANSWERS)
+    two_blocks = 'WRONG_ANSWERS = {"99.1": [["return 0", "return 1"]]}'  # the cell has one block
+    (tmp_path / "toy_answers_98.py").write_text(two_blocks)
     (tmp_path / "pytest.ini").write_text(
-        "[pytest]\nexercise_notebooks = notebooks/*.ipynb\nexercise_answers = toy_answers\n"
+        "[pytest]\nexercise_notebooks = notebooks/*.ipynb\n"
+        "exercise_answers = toy_answers_{chapter}\n"
     )
     report = tmp_path / "report.xml"
     environment = dict(os.environ, PYTHONPATH=os.pathsep.join([str(project.ROOT), str(tmp_path)]))
@@ -146,6 +151,8 @@ def test_the_plugin_runs_stubs_and_wrong_answers_in_the_notebooks_kernel(tmp_pat
     for case in ElementTree.parse(report).getroot().iter("testcase"):
         failures = [child.text or "" for child in case if child.tag in ("failure", "error")]
         outcomes[case.get("name")] = "\n".join(failures)
+    broken = outcomes.pop("Exercises")  # chapter 98's probes could not be built
+    assert "1 solution blocks but a wrong answer gives 2" in broken, run.stdout
     probes = {name: text for name, text in outcomes.items() if name.startswith("Exercise")}
     assert sorted(probes) == sorted([
         "Exercise 99.1 stub", "Exercise 99.1 wrong answer 1", "Exercise 99.1 wrong answer 2",
