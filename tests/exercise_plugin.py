@@ -271,9 +271,9 @@ class ExerciseProbe(IPyNbCell):
     def runtest(self) -> None:
         probe, number = self.probe, self.probe.exercise.number
         check = self.parent.nb.cells[probe.exercise.check_cell].source
-        if probe.kind != "solution":
-            names = bound_names(probe.answers)
-            self._execute(f"for _name in {names!r}:\n    globals().pop(_name, None)")
+        names = bound_names(probe.answers) if probe.kind != "solution" else []
+        if names:  # as in a fresh kernel: nothing of the solution may linger
+            self._execute(f"for _name in {names!r}:\n    globals().pop(_name, None)\ndel _name")
         stub_raised = False
         for source in probe.answers:
             outcome = self._execute(source)
@@ -294,7 +294,9 @@ class ExerciseProbe(IPyNbCell):
                 raise ProbeFailed(
                     f"{probe.label}: the check failed with the instructor's solution put back "
                     f"({result.ename or 'no error'}: {result.evalue}).\n{verdict}"
-                    "The check must pass with the solution, and the notebook's later cells need it."
+                    "The check must pass with the solution, and the later cells need it. (These "
+                    "runs come after the whole notebook: if a later cell reassigns a name the "
+                    "check uses, rename one of the two.)"
                 )
         elif probe.kind == "stub":
             if stub_raised and result.ename:
