@@ -13,8 +13,9 @@ For each exercise, in notebook order:
 * ``Exercise NN.K solution``: the instructor's answer cells and the check again, which must pass,
   so the later cells and exercises see the solution.
 
-Before a stub or a wrong answer runs, the names its answer cells bind at top level are deleted, as
-in a student's fresh kernel, so that the solution's values cannot linger and pass the check.
+Before a stub or a wrong answer runs, the names that the answer cells (the solution's or the
+ones about to run) bind at top level are deleted, as in a student's fresh kernel, so that the
+solution's values cannot linger and pass the check.
 
 The wrong answers are a module per chapter, ``tests/exercise_answers/chNN.py``::
 
@@ -271,7 +272,8 @@ class ExerciseProbe(IPyNbCell):
     def runtest(self) -> None:
         probe, number = self.probe, self.probe.exercise.number
         check = self.parent.nb.cells[probe.exercise.check_cell].source
-        names = bound_names(probe.answers) if probe.kind != "solution" else []
+        solution = [self.parent.nb.cells[i].source for i in probe.exercise.answer_cells]
+        names = bound_names([*solution, *probe.answers]) if probe.kind != "solution" else []
         if names:  # as in a fresh kernel: nothing of the solution may linger
             self._execute(f"for _name in {names!r}:\n    globals().pop(_name, None)\ndel _name")
         stub_raised = False

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell
 
 from course import project
 from course.exercises import model_answer, parse_exercises, stub_source
@@ -120,14 +121,21 @@ WRONG_ANSWERS = {
         "return sorted(values)",  # caught: check_equal fails
         "return values[0] + undefined_name",  # crashes with NameError instead of failing a check
     ],
+    "99.4": ["ANSWER = 41"],  # caught, although the solution's ANSWER = 42 ran before
 }
 '''
 
 
 def test_the_plugin_runs_stubs_and_wrong_answers_in_the_notebooks_kernel(tmp_path):
     (tmp_path / "notebooks").mkdir()
-    nbformat.write(synthetic_chapter.instructor_chapter(),
-                   tmp_path / "notebooks" / synthetic_chapter.NAME)
+    toy = synthetic_chapter.instructor_chapter()
+    toy.cells += [  # an exercise whose solution sits at the top level of its cell
+        new_markdown_cell("### Exercise 99.4: top level\n\nSet `ANSWER`."),
+        new_code_cell("# BEGIN SOLUTION\n# HINT: six times seven.\nANSWER = 42\n# END SOLUTION"),
+        new_code_cell('# CHECK 99.4\nwith course.checks.exercise("99.4", "top level"):\n'
+                      '    check_equal(ANSWER, 42, name="ANSWER")'),
+    ]
+    nbformat.write(toy, tmp_path / "notebooks" / synthetic_chapter.NAME)
     nbformat.write(synthetic_chapter.instructor_chapter(), tmp_path / "notebooks" / "98_toy.ipynb")
     (tmp_path / "toy_answers_99.py").write_text(TOY_ANSWERS)
     two_blocks = 'WRONG_ANSWERS = {"99.1": [["return 0", "return 1"]]}'  # the cell has one block
@@ -158,7 +166,8 @@ def test_the_plugin_runs_stubs_and_wrong_answers_in_the_notebooks_kernel(tmp_pat
         "Exercise 99.1 stub", "Exercise 99.1 wrong answer 1", "Exercise 99.1 wrong answer 2",
         "Exercise 99.1 solution", "Exercise 99.2 stub", "Exercise 99.2 wrong answer 1",
         "Exercise 99.2 wrong answer 2", "Exercise 99.2 solution", "Exercise 99.3 stub",
-        "Exercise 99.3 solution",
+        "Exercise 99.3 solution", "Exercise 99.4 stub", "Exercise 99.4 wrong answer 1",
+        "Exercise 99.4 solution",
     ]), run.stdout
     failed = {name for name, text in outcomes.items() if text}
     assert failed == {"Exercise 99.1 wrong answer 2", "Exercise 99.2 wrong answer 2"}, run.stdout
