@@ -321,7 +321,8 @@ def rerun_prefix_next(model: Any, context_length: int | None = None) -> NextFunc
     Args:
         model: a Keras model that accepts any sequence length (or ``context_length`` ids).
         context_length: if given, only the last ``context_length`` ids are fed to the model
-            (for models with a fixed or maximum context).
+            (for models with a fixed or maximum context). ``None``: the model's own
+            ``sequence_length`` when it has one (as ``course.models.GPT`` does), else all ids.
 
     Returns:
         ``next_logits(new_ids, state) -> (logits, state)``; the state is the array of all ids
@@ -343,6 +344,8 @@ def rerun_prefix_next(model: Any, context_length: int | None = None) -> NextFunc
         or context_length < 1
     ):
         raise ValueError(f"context_length must be a positive int or None, got {context_length!r}.")
+    if context_length is None and isinstance(getattr(model, "sequence_length", None), int):
+        context_length = model.sequence_length  # the model says how much context it takes
     layers = getattr(model, "layers", [])
     vocabulary_size = _vocabulary_size(layers)
 

@@ -8,7 +8,7 @@ from keras import ops
 
 from course.generation import GreedySampler, rerun_prefix_next
 from course.layers.transformer import DecoderBlock
-from course.models.gpt import GPT, cached_next, to_keras_hub
+from course.models.gpt import GPT, cached_next, future_leak, to_keras_hub
 from tests.layer_checks import run_layer_test
 
 
@@ -58,6 +58,53 @@ def test_greedy_with_and_without_cache_agree_and_generation_runs_past_the_contex
     np.testing.assert_array_equal(with_cache, without)
     long = GreedySampler()(cached_next(model, jit_compile=False), prompt, 30)
     assert long.shape == (35,)
+
+
+def test_cached_generation_compiles_a_bounded_number_of_times_whatever_the_length():
+    import tensorflow as tf
+
+    model = _gpt(sequence_length=8)
+    next_logits = cached_next(model)  # compiled with XLA
+    GreedySampler()(next_logits, [1], 12)  # past the context: prompt, one token, refill
+    traces = next_logits.step.experimental_get_tracing_count()
+    longer = GreedySampler()(next_logits, [1], 40)
+    assert longer.shape == (41,)
+    assert next_logits.step.experimental_get_tracing_count() == traces <= 3
+    # XLA compiles again for every value of an input it must treat as a constant (a slice's
+    # start, say): then the program for one token would differ from position to position.
+    one_token, cache = tf.constant([[1]]), model.empty_cache(1)
+    programs = {next_logits.step.experimental_get_compiler_ir(one_token, cache, tf.constant(i))(
+        stage="hlo") for i in (1, 5, 7)}
+    assert len(programs) == 1
+
+
+def test_rerun_prefix_next_takes_the_context_from_the_model():
+    model = _gpt()
+    prompt = np.array([1, 2, 3, 4, 5])
+    default = GreedySampler()(rerun_prefix_next(model), prompt, 20)  # past the 12-token context
+    explicit = GreedySampler()(rerun_prefix_next(model, context_length=12), prompt, 20)
+    np.testing.assert_array_equal(default, explicit)
+
+
+def test_future_leak_is_zero_with_the_causal_mask_and_not_without():
+    model = _gpt()
+    ids = np.random.default_rng(5).integers(0, 30, (2, 12))
+    assert future_leak(model, ids) < 1e-5
+    assert future_leak(model, ids[0], position=0) < 1e-5
+    for block in model.blocks:
+        block.attention.use_causal_mask = False
+    assert future_leak(model, ids) > 1e-3
+    assert future_leak(model, ids, position=10) > 1e-3  # only the last token changes
+
+
+def test_future_leak_explains_bad_arguments():
+    model = _gpt()
+    with pytest.raises(ValueError, match="position must be an int from 0 to 10"):
+        future_leak(model, np.zeros(12, "int32"), position=11)
+    with pytest.raises(ValueError, match="time >= 2"):
+        future_leak(model, np.zeros(1, "int32"))
+    with pytest.raises(ValueError, match="vocabulary_size"):
+        future_leak(lambda ids, training: ids, np.zeros(4, "int32"))
 
 
 def test_a_sequence_longer_than_the_context_is_explained():

@@ -124,8 +124,12 @@ class GPT(keras.Model):
             ``(logits, cache)``: ``(batch, new, vocabulary)`` and the updated cache.
         """
         self._check_length(token_ids.shape[1], cache_index)
-        x = self.token_embedding(token_ids)
-        x = x + self.position_embedding(x, start_index=cache_index)
+        x = self.token_embedding(token_ids)  # (batch, new, hidden)
+        # Gather the rows of the new positions with a tensor index. A slice starting at
+        # cache_index would make XLA treat the start as a compile-time constant and compile
+        # the step again for every new position.
+        positions = ops.arange(ops.shape(token_ids)[1]) + cache_index  # (new,)
+        x = x + ops.take(self.position_embedding.position_embeddings, positions, axis=0)
         caches = []
         for i, block in enumerate(self.blocks):
             x, layer_cache = block.call_with_cache(x, cache[:, i], cache_index)
@@ -232,7 +236,67 @@ def cached_next(model: GPT, jit_compile: bool = True) -> Any:
         logits, cache = run(tf.constant(new_ids), cache, tf.constant(index))
         return logits, (cache, index + new_ids.shape[1], ids)
 
+    next_logits.step = run  # the compiled step, for counting its traces
     return next_logits
+
+
+def future_leak(model: Any, ids: Any, position: int | None = None,
+                vocabulary_size: int | None = None) -> float:
+    """How much a model's predictions up to ``position`` change when only later tokens change.
+
+    A language model that predicts token ``t + 1`` from tokens ``<= t`` must not read the tokens
+    after ``t``: with a causal mask, the logits at positions ``0 .. position`` are the same
+    whatever follows. This function changes every token after ``position`` (each to a different
+    id), runs the model on both versions, and returns the largest absolute difference of the
+    logits at positions ``0 .. position``: zero (up to rounding) for a causal model, clearly
+    more for one that can see the future.
+
+    Args:
+        model: maps ``(batch, time)`` ids to ``(batch, time, vocabulary)`` logits.
+        ids: ``(time,)`` or ``(batch, time)`` token ids, at least 2 positions.
+        position: the last position whose logits are compared; default the middle.
+        vocabulary_size: the number of ids (default ``model.vocabulary_size``), so that the
+            changed ids stay valid.
+
+    Returns:
+        The largest change of a logit at positions ``<= position``, as a float.
+
+    Example:
+        >>> import numpy as np
+        >>> gpt = GPT(vocabulary_size=20, sequence_length=8, num_layers=1, num_heads=2,
+        ...           hidden_dim=8, intermediate_dim=16)
+        >>> future_leak(gpt, np.arange(8)) < 1e-5
+        True
+    """
+    import numpy as np
+
+    ids = np.asarray(ids.numpy() if hasattr(ids, "numpy") else ids)
+    ids = ids[None, :] if ids.ndim == 1 else ids
+    if ids.ndim != 2 or ids.shape[1] < 2 or not np.issubdtype(ids.dtype, np.integer):
+        raise ValueError(
+            f"ids must be integer token ids of shape (time,) or (batch, time) with time >= 2, "
+            f"got shape {ids.shape} and dtype {ids.dtype}."
+        )
+    length = ids.shape[1]
+    position = length // 2 - 1 if position is None else position
+    if (isinstance(position, bool) or not isinstance(position, int)
+            or not 0 <= position < length - 1):
+        raise ValueError(
+            f"position must be an int from 0 to {length - 2} (some tokens must follow it), "
+            f"got {position!r}."
+        )
+    vocabulary_size = vocabulary_size or getattr(model, "vocabulary_size", None)
+    if not isinstance(vocabulary_size, int) or vocabulary_size < 2:
+        raise ValueError(
+            f"Pass vocabulary_size= (an int >= 2): the model has no vocabulary_size attribute, "
+            f"got {vocabulary_size!r}."
+        )
+    ids = ids.astype(np.int32)
+    changed = ids.copy()
+    changed[:, position + 1 :] = (ids[:, position + 1 :] + 1) % vocabulary_size  # all differ
+    before = ops.convert_to_numpy(model(ids, training=False))[:, : position + 1]
+    after = ops.convert_to_numpy(model(changed, training=False))[:, : position + 1]
+    return float(np.max(np.abs(before.astype(np.float64) - after)))
 
 
 def _tf():
