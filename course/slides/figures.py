@@ -468,6 +468,28 @@ def lstm_gradient_through_time() -> Figure:
     return fig
 
 
+def _chapter_07_schedule_settings() -> tuple[int, int, float]:
+    """``STEPS`` (fast profile), ``WARMUP_STEPS`` and ``PEAK_LEARNING_RATE`` of chapter 07."""
+    import json
+    import re
+
+    from course.project import NOTEBOOKS
+
+    notebook = json.loads((NOTEBOOKS / "07_gpt.ipynb").read_text(encoding="utf-8"))
+    source = "\n".join("".join(cell["source"]) for cell in notebook["cells"]
+                       if cell["cell_type"] == "code")
+    patterns = {"steps": r"^STEPS = profile\.pick\(fast=([\d_]+)",
+                "warmup": r"^WARMUP_STEPS = ([\d_]+)", "peak": r"^PEAK_LEARNING_RATE = ([\d.e-]+)"}
+    found = {}
+    for name, pattern in patterns.items():
+        match = re.search(pattern, source, flags=re.MULTILINE)
+        if match is None:
+            raise ValueError(f"07_gpt.ipynb has no setting matching {pattern!r}; update the "
+                             "learning_rate_schedule figure to read the notebook's settings.")
+        found[name] = match.group(1)
+    return int(found["steps"]), int(found["warmup"]), float(found["peak"])
+
+
 @register
 def learning_rate_schedule() -> Figure:
     """Chapter 07: GPT's learning rate, linear warm-up then cosine decay, as Keras computes it."""
@@ -478,8 +500,9 @@ def learning_rate_schedule() -> Figure:
 
     import course.plots
 
-    # The notebook's fast profile: 1200 steps, 100 of warm-up, peak 3e-3, floor a tenth of it.
-    steps, warmup_steps, peak = 1_200, 100, 3e-3
+    # The notebook's own settings (its fast profile), read from its settings cell so that the
+    # figure follows the notebook: steps, warm-up and peak; the floor is a tenth of the peak.
+    steps, warmup_steps, peak = _chapter_07_schedule_settings()
     schedule = keras.optimizers.schedules.CosineDecay(
         0.0, steps - warmup_steps, alpha=0.1, warmup_target=peak, warmup_steps=warmup_steps
     )
