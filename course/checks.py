@@ -117,13 +117,8 @@ def check_below(value: float, threshold: float, *, name: str = "value", why: str
         ...
         course.checks.CheckFailed: validation loss is 3, which is not below 2.5 (a unigram model ...
     """
-    if not math.isfinite(float(value)):
-        raise CheckFailed(f"{name} is {value}: training diverged or produced no number.")
-    if not float(value) < threshold:
-        reason = f" ({why})" if why else ""
-        raise CheckFailed(
-            f"{name} is {float(value):.4g}, which is not below {threshold:g}{reason}."
-        )
+    _check_threshold(value, threshold, "below", name, why,
+                     no_number="training diverged or produced no number")
 
 
 def check_above(value: float, threshold: float, *, name: str = "value", why: str = "") -> None:
@@ -148,12 +143,21 @@ def check_above(value: float, threshold: float, *, name: str = "value", why: str
         ...
         course.checks.CheckFailed: recall is 0.4, which is not above 0.5 (chance is 1/32).
     """
+    _check_threshold(value, threshold, "above", name, why,
+                     no_number="the measurement produced no number")
+
+
+def _check_threshold(
+    value: float, threshold: float, side: str, name: str, why: str, no_number: str
+) -> None:
+    """The body of :func:`check_below` (``side="below"``) and :func:`check_above`."""
     if not math.isfinite(float(value)):
-        raise CheckFailed(f"{name} is {value}: the measurement produced no number.")
-    if not float(value) > threshold:
+        raise CheckFailed(f"{name} is {value}: {no_number}.")
+    passed = float(value) < threshold if side == "below" else float(value) > threshold
+    if not passed:
         reason = f" ({why})" if why else ""
         raise CheckFailed(
-            f"{name} is {float(value):.4g}, which is not above {threshold:g}{reason}."
+            f"{name} is {float(value):.4g}, which is not {side} {threshold:g}{reason}."
         )
 
 

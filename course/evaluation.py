@@ -97,8 +97,25 @@ class HeldOutText:
         return np.concatenate([self.prefix, self.ids])
 
 
+class PerCharacterLoss:
+    """``perplexity_per_char`` and ``bits_per_char`` of anything with a ``nats_per_char``.
+
+    Shared by :class:`Evaluation` and ``course.results.Result``, which provide ``nats_per_char``.
+    """
+
+    @property
+    def perplexity_per_char(self) -> float:
+        """``exp`` of the per-character loss."""
+        return math.exp(self.nats_per_char)
+
+    @property
+    def bits_per_char(self) -> float:
+        """The per-character loss in bits."""
+        return self.nats_per_char / math.log(2)
+
+
 @dataclass(frozen=True)
-class Evaluation:
+class Evaluation(PerCharacterLoss):
     """What one evaluation measured.
 
     Attributes:
@@ -122,16 +139,6 @@ class Evaluation:
     def nats_per_token(self) -> float:
         """Nats per scored token (equal to per character for a character model)."""
         return self.total_nats / self.tokens
-
-    @property
-    def perplexity_per_char(self) -> float:
-        """``exp`` of :attr:`nats_per_char`."""
-        return math.exp(self.nats_per_char)
-
-    @property
-    def bits_per_char(self) -> float:
-        """:attr:`nats_per_char` in bits."""
-        return self.nats_per_char / math.log(2)
 
     def __str__(self) -> str:
         return (
@@ -158,12 +165,8 @@ def evaluate_ngram(model: Any, held_out: HeldOutText) -> Evaluation:
         >>> evaluate_ngram(model, held_out).nats_per_char < math.log(3)
         True
     """
-    stream = held_out.stream().tolist()
-    start = len(held_out.prefix)
+    total = model.negative_log_likelihood(held_out.ids, context=held_out.prefix)
     order = model.order
-    total = 0.0
-    for t in range(start, len(stream)):
-        total -= math.log(model.probability(stream[max(0, t - order + 1) : t], stream[t]))
     return Evaluation(total, len(held_out.ids), held_out.characters,
                       f"the previous {order - 1} tokens ({order}-gram)")
 

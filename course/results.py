@@ -22,13 +22,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from course.evaluation import PerCharacterLoss
 from course.project import ROOT
 
 RESULTS_VARIABLE = "COURSE_RESULTS_DIR"
 
 
 @dataclass
-class Result:
+class Result(PerCharacterLoss):
     """One row of the results table.
 
     Args:
@@ -83,16 +84,6 @@ class Result:
             notes=notes,
             context=evaluation.context,
         )
-
-    @property
-    def perplexity_per_char(self) -> float:
-        """``exp`` of the per-character loss."""
-        return math.exp(self.nats_per_char)
-
-    @property
-    def bits_per_char(self) -> float:
-        """The per-character loss in bits."""
-        return self.nats_per_char / math.log(2)
 
 
 def results_path(profile: str) -> Path:

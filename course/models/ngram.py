@@ -151,19 +151,24 @@ class NGramLanguageModel:
         total = self.totals[m][context] if counts else 0
         return (count + self.k) / (total + self.k * self.vocabulary_size)
 
-    def negative_log_likelihood(self, tokens: Sequence[int]) -> float:
+    def negative_log_likelihood(
+        self, tokens: Sequence[int], context: Sequence[int] = ()
+    ) -> float:
         """Total ``-log P`` (nats) of a sequence, each token given the ones before it.
 
         Args:
             tokens: the ids to score (held-out text for a fair measurement).
+            context: ids that precede ``tokens`` (such as the end of the training text): they
+                condition the first predictions but are not scored.
 
         Returns:
-            The sum over positions; divide by ``len(tokens)`` for cross-entropy per token.
+            The sum over the positions of ``tokens``; divide by ``len(tokens)`` for
+            cross-entropy per token.
         """
-        tokens = [int(t) for t in tokens]
+        stream = [int(t) for t in context] + [int(t) for t in tokens]
         total = 0.0
-        for i, token in enumerate(tokens):
-            total -= math.log(self.probability(tokens[max(0, i - self.order + 1) : i], token))
+        for i in range(len(stream) - len(tokens), len(stream)):
+            total -= math.log(self.probability(stream[max(0, i - self.order + 1) : i], stream[i]))
         return total
 
     def perplexity(self, tokens: Sequence[int]) -> float:

@@ -248,12 +248,12 @@ def results_table() -> str:
 
     profile = get_profile().name
     rows = course.results.load(profile)
-    table = course.results.ResultsTable(rows, show_context=False)  # a slide has no room for it
     if not rows:
         return (
             f'<p class="note">No results recorded yet for the {profile} profile. Run the chapters '
             "(<code>python -m course run</code>) and build the slides again to show them here.</p>"
         )
+    table = course.results.ResultsTable(rows, show_context=False)  # a slide has no room for it
     return (
         f'<div class="results">{table._repr_html_()}</div>'
         f'<p class="caption">As recorded by the chapters run so far, {html.escape(profile)} '
