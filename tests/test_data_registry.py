@@ -32,7 +32,9 @@ def test_registry_file_is_at_repo_root():
 
 
 def test_list_datasets():
-    assert data.list_datasets() == ["pydoc", "sst2", "stdlib", "tinyshakespeare"]
+    assert data.list_datasets() == [
+        "fra-eng", "pydoc", "sst2", "stdlib", "tinyshakespeare", "toy-fra-eng"
+    ]
 
 
 def test_every_entry_is_complete():
@@ -41,7 +43,7 @@ def test_every_entry_is_complete():
         assert info.name == name
         assert info.description and info.licence
         assert info.kind in ("builtin", "download")
-        assert info.task in ("text", "labelled")
+        assert info.task in ("text", "labelled", "pairs")
         if info.kind == "builtin":
             assert info.files == ()
             continue
@@ -55,6 +57,8 @@ def test_every_entry_is_complete():
         assert set(info.splits.values()) <= names
         if info.task == "text":
             assert info.text_file in names
+        elif info.task == "pairs":
+            assert info.pairs_file in names
         else:
             assert info.splits
 
@@ -89,7 +93,7 @@ def test_unknown_name_lists_valid_names_and_a_close_match():
     for name in data.list_datasets():
         assert name in message
     assert isinstance(err.value, ValueError)
-    with pytest.raises(data.DatasetError, match="Valid names: pydoc, sst2"):
+    with pytest.raises(data.DatasetError, match="Valid names: fra-eng, pydoc, sst2"):
         data.load_text("nothing-like-it")
 
 

@@ -8,6 +8,7 @@ load as one string, labelled datasets as ``(text, label)`` rows::
     text = load_text("tinyshakespeare")          # downloaded once, then read from the cache
     train_text, val_text = split_text(text)      # the same 90/10 split in every chapter
     rows = load_sst2("train")                    # [(sentence, 0 or 1), ...]
+    pairs = load_translation_pairs("fra-eng")    # [(english, french), ...]
 
 ``pydoc`` (English prose) and ``stdlib`` (Python code) are built from the Python installation and
 need no network. Downloads are cached in ``$COURSE_DATA_DIR`` (default ``~/.cache/course/data``)
@@ -23,6 +24,7 @@ Example:
 
 from course.data.corpora import load_labelled, load_sst2, load_text, split_text
 from course.data.download import DATA_DIR_ENV, MIRROR_ENV, data_dir, fetch
+from course.data.pairs import load_translation_pairs, read_pairs_file, split_pairs, toy_pairs
 from course.data.registry import DatasetError, DatasetInfo, FileInfo, describe, list_datasets
 
 __all__ = [
@@ -38,5 +40,9 @@ __all__ = [
     "load_labelled",
     "load_sst2",
     "load_text",
+    "load_translation_pairs",
+    "read_pairs_file",
+    "split_pairs",
     "split_text",
+    "toy_pairs",
 ]

@@ -110,6 +110,11 @@ def load_text(name: str, max_chars: int | None = None) -> str:
         True
     """
     info = describe(name)
+    if info.task == "pairs":
+        raise DatasetError(
+            f"{name!r} is a set of sentence pairs, not a text corpus: use "
+            f"course.data.load_translation_pairs({name!r})."
+        )
     if info.task != "text":
         raise DatasetError(
             f"{name!r} is a labelled dataset, not a text corpus: use "
@@ -165,9 +170,10 @@ def load_labelled(name: str, split: str) -> list[tuple[str, int]]:
     """
     info = describe(name)
     if info.task != "labelled":
+        loader = "load_translation_pairs" if info.task == "pairs" else "load_text"
         raise DatasetError(
-            f"{name!r} is a text corpus, not a labelled dataset: use "
-            f"course.data.load_text({name!r})."
+            f"{name!r} is not a labelled dataset (its task is {info.task!r}): use "
+            f"course.data.{loader}({name!r})."
         )
     if split not in info.splits:
         raise DatasetError(

@@ -28,7 +28,7 @@ except ModuleNotFoundError:  # Python 3.10: the same parser is published as `tom
 REGISTRY_PATH = Path(__file__).resolve().parents[2] / "data" / "registry.toml"
 
 KINDS = ("builtin", "download")
-TASKS = ("text", "labelled")
+TASKS = ("text", "labelled", "pairs")
 
 
 class DatasetError(ValueError):
@@ -60,12 +60,14 @@ class DatasetInfo:
         name: Name used in code, e.g. ``"tinyshakespeare"``.
         description: A sentence or two for humans.
         kind: ``"builtin"`` (built offline from the Python installation) or ``"download"``.
-        task: ``"text"`` (one string, see ``load_text``) or ``"labelled"`` (rows of text, label).
+        task: ``"text"`` (one string, see ``load_text``), ``"labelled"`` (rows of text, label)
+            or ``"pairs"`` (sentence pairs for translation, see ``load_translation_pairs``).
         licence: The terms the data is published under.
         source: Where the data comes from.
         files: The downloadable files (empty for builtin corpora).
         splits: For labelled datasets, split name -> file name.
         text_file: For downloaded text datasets, the file holding the text.
+        pairs_file: For downloaded pairs datasets, the tab-separated file of pairs.
         max_chars: For builtin corpora, an optional cap on the length of the text.
     """
 
@@ -78,6 +80,7 @@ class DatasetInfo:
     files: tuple[FileInfo, ...] = ()
     splits: dict[str, str] = field(default_factory=dict)
     text_file: str | None = None
+    pairs_file: str | None = None
     max_chars: int | None = None
 
     def file(self, filename: str) -> FileInfo:
@@ -172,10 +175,12 @@ def _parse_dataset(entry: dict[str, Any]) -> DatasetInfo:
         files=files,
         splits=dict(entry.get("splits", {})),
         text_file=entry.get("text_file"),
+        pairs_file=entry.get("pairs_file"),
         max_chars=entry.get("max_chars"),
     )
     file_names = {f.name for f in files}
-    for target in [*info.splits.values(), *([info.text_file] if info.text_file else [])]:
+    named = [name for name in (info.text_file, info.pairs_file) if name]
+    for target in [*info.splits.values(), *named]:
         if target not in file_names:
             raise DatasetError(f"{REGISTRY_PATH}: {where} refers to {target!r}, not in its files.")
     return info
@@ -190,7 +195,7 @@ def registry() -> dict[str, DatasetInfo]:
 
     Example:
         >>> sorted(registry())
-        ['pydoc', 'sst2', 'stdlib', 'tinyshakespeare']
+        ['fra-eng', 'pydoc', 'sst2', 'stdlib', 'tinyshakespeare', 'toy-fra-eng']
     """
     with open(REGISTRY_PATH, "rb") as fh:
         raw = tomllib.load(fh)
@@ -211,7 +216,7 @@ def list_datasets() -> list[str]:
 
     Example:
         >>> list_datasets()
-        ['pydoc', 'sst2', 'stdlib', 'tinyshakespeare']
+        ['fra-eng', 'pydoc', 'sst2', 'stdlib', 'tinyshakespeare', 'toy-fra-eng']
     """
     return sorted(registry())
 
@@ -237,7 +242,7 @@ def describe(name: str) -> DatasetInfo:
         ... except DatasetError as err:
         ...     print(err)
         Unknown dataset 'shakespeare'. Did you mean 'tinyshakespeare'?
-        Valid names: pydoc, sst2, stdlib, tinyshakespeare.
+        Valid names: fra-eng, pydoc, sst2, stdlib, tinyshakespeare, toy-fra-eng.
     """
     table = registry()
     if name in table:
