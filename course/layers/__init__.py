@@ -14,6 +14,8 @@ from here. Every layer is registered for ``.keras`` saving under the package nam
 * :class:`SinusoidalPositionEncoding`, :class:`LearnedPositionEmbedding`,
   :class:`RotaryEmbedding` (chapter 06) - position information.
 * :class:`DecoderBlock` (chapter 07) - GPT-2's pre-layer-norm Transformer block.
+* :class:`EncoderBlock` (chapter 08) - the bidirectional block (no causal mask, a padding mask),
+  pre- or post-layer-norm; it shares :class:`TransformerBlock` with the decoder.
 """
 
 from course.environment import quiet_tensorflow
@@ -33,10 +35,11 @@ from course.layers.positions import (
     SinusoidalPositionEncoding,
 )
 from course.layers.recurrent import SimpleRNNCell
-from course.layers.transformer import DecoderBlock
+from course.layers.transformer import DecoderBlock, EncoderBlock, TransformerBlock
 
 __all__ = [
     "DecoderBlock",
+    "EncoderBlock",
     "GRUCell",
     "LSTMCell",
     "LearnedPositionEmbedding",
@@ -44,6 +47,7 @@ __all__ = [
     "RotaryEmbedding",
     "SimpleRNNCell",
     "SinusoidalPositionEncoding",
+    "TransformerBlock",
     "causal_mask",
     "padding_mask",
     "scaled_dot_product_attention",

@@ -175,16 +175,9 @@ def to_keras_hub(model: GPT) -> Any:
         model.position_embedding.position_embeddings
     )
     for i, block in enumerate(model.blocks):
-        # keras-hub's TransformerDecoder lists its weights in this order (a test checks the
-        # copy by comparing the two models' logits).
-        weights = [
-            *block.attention.get_weights(),
-            *block.attention_norm.get_weights(),
-            *block.intermediate.get_weights(),
-            *block.output_dense.get_weights(),
-            *block.feedforward_norm.get_weights(),
-        ]
-        backbone.get_layer(f"transformer_layer_{i}").set_weights(weights)
+        # keras_hub_weights lists them in keras-hub's order (a test checks the copy by
+        # comparing the two models' logits).
+        backbone.get_layer(f"transformer_layer_{i}").set_weights(block.keras_hub_weights())
     backbone.get_layer("layer_norm").set_weights(model.final_norm.get_weights())
     return backbone
 
