@@ -578,3 +578,196 @@ def _reorder(state: Any, origin: np.ndarray) -> Any:
         tf = quiet_tensorflow()
         return tf.gather(state, origin, axis=0)
     return state
+
+
+def _repeat(state: Any, times: int) -> Any:
+    """Repeat every batch row of ``state`` ``times`` times in place: rows b, b, ..., b+1, ..."""
+    if state is None or times == 1:
+        return state
+    if isinstance(state, (list, tuple)):
+        return type(state)(_repeat(item, times) for item in state)
+    if hasattr(state, "shape") and len(state.shape) >= 1:
+        if isinstance(state, np.ndarray):
+            return np.repeat(state, times, axis=0)
+        tf = quiet_tensorflow()
+        return tf.repeat(state, times, axis=0)
+    return state
+
+
+def _check_decoding(batch_size: int, start_id: int, end_id: int, max_length: int) -> None:
+    for name, value in (("batch_size", batch_size), ("max_length", max_length)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive int, got {value!r}.")
+    for name, value in (("start_id", start_id), ("end_id", end_id)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+            raise ValueError(f"{name} must be a token id (an int >= 0), got {value!r}.")
+
+
+def greedy_translate(
+    next_logits: NextFunction,
+    state: Any,
+    batch_size: int,
+    start_id: int,
+    end_id: int,
+    max_length: int,
+) -> list[list[int]]:
+    """Greedy decoding for a batch, each row stopping at the end token.
+
+    Every row starts from ``start_id``; at each step every unfinished row takes its most likely
+    token. A row that has produced ``end_id`` is finished (it is fed ``end_id`` while the others
+    go on), and the loop stops when all rows are finished or after ``max_length`` tokens.
+
+    Args:
+        next_logits: the next function of a decoder (e.g. from ``course.models.seq2seq_next``).
+        state: its starting state, holding the batch of sources.
+        batch_size: how many rows the state holds.
+        start_id: the token every output starts from (not returned).
+        end_id: the token that ends an output (not returned).
+        max_length: the most tokens to generate per row, the end token included.
+
+    Returns:
+        For each row, the generated ids without the start and end tokens.
+
+    Example:
+        >>> def next_logits(new_ids, state):  # row 0 ends at once; row 1 says 3 then 4 then ends
+        ...     step = state
+        ...     table = [[[0, 0, 9, 0, 0], [0, 0, 0, 9, 0]], [[0, 0, 9, 0, 0], [0, 0, 0, 0, 9]],
+        ...              [[0, 0, 9, 0, 0], [0, 0, 9, 0, 0]]]
+        ...     return np.array(table[min(step, 2)], float), step + 1
+        >>> greedy_translate(next_logits, 0, batch_size=2, start_id=1, end_id=2, max_length=5)
+        [[], [3, 4]]
+    """
+    _check_decoding(batch_size, start_id, end_id, max_length)
+    tokens = np.full((batch_size, 1), start_id, dtype=np.int32)
+    finished = np.zeros(batch_size, dtype=bool)
+    outputs: list[list[int]] = [[] for _ in range(batch_size)]
+    for _ in range(max_length):
+        logits, state = next_logits(tokens, state)
+        choice = np.argmax(np.asarray(logits), axis=-1).astype(np.int32)  # (batch,)
+        choice = np.where(finished, end_id, choice)
+        for row in np.flatnonzero(~finished & (choice != end_id)):
+            outputs[row].append(int(choice[row]))
+        finished |= choice == end_id
+        if finished.all():
+            break
+        tokens = choice[:, None]
+    return outputs
+
+
+def beam_search_translate(
+    next_logits: NextFunction,
+    state: Any,
+    batch_size: int,
+    start_id: int,
+    end_id: int,
+    max_length: int,
+    num_beams: int = 4,
+    length_penalty: float = 1.0,
+) -> list[list[int]]:
+    """Beam search for a batch, with length normalisation, stopping at the end token.
+
+    Each source keeps ``num_beams`` partial outputs ranked by total log-probability. At every
+    step each is extended by every token, and the ``2 * num_beams`` best extensions are looked
+    at: those that end (``end_id``) become finished hypotheses, scored by their log-probability
+    divided by ``length ** length_penalty`` (length counts the end token), and the best
+    ``num_beams`` others go on. Without the division, every extra token lowers the score, so the
+    search would prefer outputs that stop early. A source is done when it holds ``num_beams``
+    finished hypotheses and no open beam can still beat the best of them, or after
+    ``max_length`` steps (its open beams then count as finished).
+
+    Args:
+        next_logits: the next function of a decoder; its state must hold arrays or tensors with
+            the batch first (each row is repeated for the beams and reordered as they move).
+        state: its starting state for ``batch_size`` sources.
+        batch_size: how many sources the state holds.
+        start_id: the token every output starts from (not returned).
+        end_id: the token that ends an output (not returned).
+        max_length: the most tokens to generate, the end token included.
+        num_beams: beams per source (1 gives greedy decoding).
+        length_penalty: the exponent ``alpha`` of the length normalisation (0: none).
+
+    Returns:
+        For each source, the best output's ids without the start and end tokens.
+
+    Example:
+        >>> def next_logits(new_ids, state):  # greedy takes 3 and then ends on a poor word;
+        ...     last = new_ids[:, -1]          # the beam finds 4 then 2 (end), better overall
+        ...     rows = np.where(last[:, None] == 1, np.log([[1e-9, 1e-9, 1e-9, .55, .45]]),
+        ...            np.where(last[:, None] == 3, np.log([[1e-9, 1e-9, .3, .7, 1e-9]]),
+        ...                     np.log([[1e-9, 1e-9, .99, 1e-9, 1e-9]])))
+        ...     return rows, state
+        >>> greedy_translate(next_logits, None, 1, start_id=1, end_id=2, max_length=3)
+        [[3, 3, 3]]
+        >>> beam_search_translate(next_logits, None, 1, start_id=1, end_id=2, max_length=3,
+        ...                       num_beams=2)
+        [[4]]
+    """
+    _check_decoding(batch_size, start_id, end_id, max_length)
+    if isinstance(num_beams, bool) or not isinstance(num_beams, int) or num_beams < 1:
+        raise ValueError(f"num_beams must be a positive int such as 4, got {num_beams!r}.")
+    if isinstance(length_penalty, bool) or not isinstance(length_penalty, (int, float)):
+        raise TypeError(f"length_penalty must be a number such as 1.0, got {length_penalty!r}.")
+    beams = num_beams
+    state = _repeat(state, beams)  # rows b * beams + k
+    scores = np.full((batch_size, beams), -np.inf)
+    scores[:, 0] = 0.0  # one live beam at the start, so the first step has no duplicates
+    histories = [[[] for _ in range(beams)] for _ in range(batch_size)]
+    finished: list[list[tuple[float, list[int]]]] = [[] for _ in range(batch_size)]
+    done = np.zeros(batch_size, dtype=bool)
+    tokens = np.full((batch_size * beams, 1), start_id, dtype=np.int32)
+
+    def normalised(score: float, length: int) -> float:
+        return score / (max(length, 1) ** length_penalty)
+
+    for step in range(max_length):
+        logits, state = next_logits(tokens, state)
+        logits = np.asarray(logits, dtype=np.float64)
+        logits = logits - logits.max(axis=-1, keepdims=True)
+        log_probabilities = logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
+        vocabulary = log_probabilities.shape[-1]
+        totals = scores[:, :, None] + log_probabilities.reshape(batch_size, beams, vocabulary)
+        flat = totals.reshape(batch_size, beams * vocabulary)
+        order = np.argsort(-flat, axis=-1, kind="stable")[:, : 2 * beams]  # (batch, 2 * beams)
+        origins = np.zeros((batch_size, beams), dtype=np.int64)
+        chosen = np.full((batch_size, beams), end_id, dtype=np.int32)
+        new_scores = np.full((batch_size, beams), -np.inf)
+        new_histories = []
+        for b in range(batch_size):
+            kept: list[list[int]] = []
+            for candidate in order[b]:
+                score = flat[b, candidate]
+                if done[b] or not np.isfinite(score) or len(kept) == beams:
+                    break
+                origin, token = divmod(int(candidate), vocabulary)
+                history = histories[b][origin]
+                if token == end_id:
+                    finished[b].append((normalised(score, len(history) + 1), history))
+                    continue
+                k = len(kept)
+                origins[b, k], chosen[b, k], new_scores[b, k] = origin, token, score
+                kept.append([*history, token])
+            kept += [[] for _ in range(beams - len(kept))]
+            new_histories.append(kept)
+            if len(finished[b]) >= beams and not done[b]:
+                # Done when no open beam can still overtake the best finished one: an open
+                # beam's log-probability only falls, so its best normalised score is at the
+                # shortest or the longest length still possible.
+                best_open = new_scores[b].max()
+                reachable = max(normalised(best_open, step + 2), normalised(best_open, max_length))
+                done[b] = max(item[0] for item in finished[b]) >= reachable
+        if step + 1 == max_length:  # out of room: the open beams count as finished too
+            for b in np.flatnonzero(~done):
+                for k in range(beams):
+                    if np.isfinite(new_scores[b, k]):
+                        finished[b].append((normalised(new_scores[b, k], len(new_histories[b][k])),
+                                            new_histories[b][k]))
+            break
+        new_scores[done] = -np.inf
+        if done.all():
+            break
+        histories, scores = new_histories, new_scores
+        rows = (np.arange(batch_size)[:, None] * beams + origins).ravel()
+        state = _reorder(state, rows)
+        tokens = chosen.reshape(-1, 1)
+    return [max(hypotheses, key=lambda item: item[0])[1] if hypotheses else []
+            for hypotheses in finished]

@@ -16,6 +16,8 @@ from here. Every layer is registered for ``.keras`` saving under the package nam
 * :class:`DecoderBlock` (chapter 07) - GPT-2's pre-layer-norm Transformer block.
 * :class:`EncoderBlock` (chapter 08) - the bidirectional block (no causal mask, a padding mask),
   pre- or post-layer-norm; it shares :class:`TransformerBlock` with the decoder.
+* :class:`CrossAttentionDecoderBlock` (chapter 09) - the decoder block of an encoder-decoder:
+  causal self-attention, cross-attention to the encoder's outputs, feed-forward.
 """
 
 from course.environment import quiet_tensorflow
@@ -28,6 +30,7 @@ from course.layers.attention import (
     padding_mask,
     scaled_dot_product_attention,
 )
+from course.layers.cross_attention import CrossAttentionDecoderBlock
 from course.layers.gated import GRUCell, LSTMCell
 from course.layers.positions import (
     LearnedPositionEmbedding,
@@ -38,6 +41,7 @@ from course.layers.recurrent import SimpleRNNCell
 from course.layers.transformer import DecoderBlock, EncoderBlock, TransformerBlock
 
 __all__ = [
+    "CrossAttentionDecoderBlock",
     "DecoderBlock",
     "EncoderBlock",
     "GRUCell",
