@@ -39,8 +39,12 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--workers", type=int, default=None, help="parallel runs (default: cores)")
     grade.add_argument("--cell-timeout", type=float, default=300, help="seconds per cell")
     grade.add_argument("--notebook-timeout", type=float, default=1800, help="seconds per notebook")
-    grade.add_argument("--memory-mb", type=int, default=6144, help="memory limit (0: none)")
+    grade.add_argument("--memory-mb", type=int, default=4096,
+                       help="resident-memory limit per kernel in MiB (0: none)")
     grade.add_argument("--regrade", action="store_true", help="ignore saved results")
+    grade.add_argument("--no-sandbox", action="store_true",
+                       help="run submissions without the bubblewrap sandbox (unsafe: they can "
+                            "read your notebooks and other submissions)")
 
     args = parser.parse_args(argv)
     if args.command == "run":
@@ -99,22 +103,26 @@ def _grade(args: argparse.Namespace) -> int:
     import os
     import time
 
-    from course.grading import Limits, default_workers, grade
+    from course.grading import Limits, SandboxUnavailable, default_workers, grade
 
     workers = args.workers or default_workers()
     try:
         limits = Limits(args.cell_timeout, args.notebook_timeout, args.memory_mb,
-                        threads=max(1, (os.cpu_count() or 1) // workers))
+                        threads=max(1, (os.cpu_count() or 1) // workers),
+                        sandbox=not args.no_sandbox)
         start = time.perf_counter()
         results = grade(args.submissions, args.chapter, args.out, source=args.source,
                         limits=limits, workers=workers, regrade=args.regrade)
-    except ValueError as error:
+    except (ValueError, SandboxUnavailable) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("\ninterrupted: finished grades are saved; run the same command to resume.",
               file=sys.stderr)
         return 130
+    if args.no_sandbox:
+        print("warning: graded WITHOUT the sandbox (--no-sandbox); the gradebook says so.",
+              file=sys.stderr)
     print(f"{len(results)} submissions in {time.perf_counter() - start:.1f} s; "
           f"gradebook: {args.out}/gradebook.csv, feedback: {args.out}/feedback/")
     for result in results:

@@ -18,8 +18,12 @@ chapter's notebook), the grader
 The gradebook ``OUT/gradebook.csv`` (``student,<NN.1>,<NN.2>,...,total``) and one feedback file
 per student, ``OUT/feedback/<student>.md``, are written from those results by this process only.
 
-Isolation is within reason, not a sandbox: a submission runs as the same operating-system user as
-the grader. See ``docs/instructors.md`` for what that protects against and what it does not.
+Each kernel runs in the bubblewrap sandbox of :mod:`course.sandbox` (no network, no file of the
+instructor's but the kit's code, a private ``/tmp``, its own PID namespace); without ``bwrap``
+grading refuses to start unless the sandbox is switched off (``Limits(sandbox=False)``,
+``--no-sandbox``), and every result records which way it was graded. A guard
+(:mod:`course.grading_guard`) scores 0 a submission whose answers replaced the checks. See
+``docs/instructors.md`` for what that protects against and what it does not.
 """
 
 from __future__ import annotations
@@ -47,10 +51,11 @@ from typing import Any
 
 import nbformat
 
+from course import grading_guard, sandbox
 from course.exercises import Exercise, GradedNotebook, build_graded_notebook, parse_exercises
-from course.grading_plugin import KERNEL_DIED, TIME_UP
+from course.grading_plugin import KERNEL_DIED, MEMORY_EXCEEDED, TIME_UP
 
-RESULT_VERSION = 1
+RESULT_VERSION = 2
 MAX_SUBMISSION_BYTES = 100 * 2**20
 HARD_LIMIT_GRACE = 90.0
 """Seconds past the notebook's time limit before the whole run is killed (kernel start-up)."""
@@ -65,16 +70,18 @@ class Limits:
     Args:
         cell_timeout: seconds any one cell may run.
         notebook_timeout: seconds the whole notebook may run.
-        memory_mb: address-space limit of the run's processes, in MiB (0: none). TensorFlow
-            reserves far more address space than it uses, so keep it generous for chapters that
-            import it (6 GiB works for the kit's chapters).
+        memory_mb: resident memory (RSS) the kernel and its child processes may use together,
+            in MiB (0: none); past it they are killed (see :mod:`course.grading_plugin`).
         threads: threads each kernel's numerical libraries may use.
+        sandbox: run each kernel in the bubblewrap sandbox (:mod:`course.sandbox`); ``False``
+            runs it as the grader's own user with access to everything the grader can reach.
     """
 
     cell_timeout: float = 300.0
     notebook_timeout: float = 1800.0
-    memory_mb: int = 6144
+    memory_mb: int = 4096
     threads: int = 1
+    sandbox: bool = True
 
     def __post_init__(self) -> None:
         if self.cell_timeout <= 0 or self.notebook_timeout <= 0:
@@ -210,6 +217,13 @@ def find_submissions(folder: Path, chapter: str) -> list[Submission]:
     return list(found.values())
 
 
+TAMPERED_ERROR = "the answers changed the checks they are graded by"
+
+
+class SandboxUnavailable(RuntimeError):
+    """Grading was asked to use the sandbox, and this machine cannot run it."""
+
+
 _ANSI = re.compile(r"(?:\x1b|#x1B)\[[0-9;]*[A-Za-z]")
 _EXCEPTION_LINE = re.compile(r"^([A-Z]\w*(?:\.\w+)*)(?::\s*(.*))?$")
 _EXCEPTION_NAME = r"(?:Error|Exception|Failed|Interrupt|Exit|Iteration|Died)$"
@@ -280,10 +294,17 @@ def failure_reason(message: str, limits: Limits | None = None) -> str:
     """
     limits = limits or Limits()
     text = _ANSI.sub("", message)
+    if MEMORY_EXCEEDED in text:
+        return (
+            f"it used more than the {limits.memory_mb} MiB of memory allowed and was stopped "
+            "(the Python kernel was ended)"
+        )
+    if grading_guard.TAMPERED in text:
+        tampered = text[text.index(grading_guard.TAMPERED):].splitlines()[0]
+        return tampered.replace("course-grading: ", "")[:300]
     if KERNEL_DIED in text:
         return (
-            "the Python kernel died while running it (a crash, exit(), or more memory than the "
-            f"{limits.memory_mb} MiB allowed)"
+            "the Python kernel died while running it (a crash, exit(), or a signal)"
         )
     if "Kernel dead on test start" in text or "Kernel dead" in text:
         return "not run: the kernel had died in an earlier cell"
@@ -293,7 +314,7 @@ def failure_reason(message: str, limits: Limits | None = None) -> str:
     if setup:
         reason = f"the grading run failed around this cell: {setup.group(1)}"
         if "Kernel died" in reason:
-            reason += f" (if all notebooks fail so, raise the memory limit, {limits.memory_mb} MiB)"
+            reason += f" (if all notebooks fail so, check the memory limit, {limits.memory_mb} MiB)"
         return reason[:400]
     if "exceeded waiting for output" in text:
         return "the kernel stopped responding after the cell ran (did it crash?)"
@@ -310,12 +331,9 @@ def failure_reason(message: str, limits: Limits | None = None) -> str:
         and (match.group(2) is not None or lines[index] == match.group(1))
     ]
     named = [c for c in candidates if re.search(_EXCEPTION_NAME, c[1].group(1))]
-    for index, match in (named or candidates)[:1]:
-            reason = " ".join(line.strip() for line in lines[index : index + 3] if line.strip())
-            reason = reason.rstrip(":").rstrip()[:300]
-            if match.group(1) == "MemoryError":
-                reason += f" (the memory limit is {limits.memory_mb} MiB)"
-            return reason
+    for index, _ in (named or candidates)[:1]:
+        reason = " ".join(line.strip() for line in lines[index : index + 3] if line.strip())
+        return reason.rstrip(":").rstrip()[:300]
     return (lines[0] if lines else "failed")[:300]
 
 
@@ -431,6 +449,18 @@ def run_graded_notebook(
         work = root / "notebook"
         work.mkdir()
         on_disk = copy.deepcopy(graded.notebook)
+        guard = f"_course_guard_{secrets.token_hex(8)}"  # a name no answer can know in advance
+        names = grading_guard.check_names([
+            cell.source for cell, role in zip(on_disk.cells, graded.cells, strict=True)
+            if role.kind != "answer"
+        ])
+        for index, role in enumerate(graded.cells):
+            if role.kind in ("check", "hidden"):
+                cell = on_disk.cells[index]
+                cell.source = grading_guard.call(guard) + cell.source
+        if on_disk.cells:  # before any answer has run
+            first = on_disk.cells[0]
+            first.source = grading_guard.definition(guard, names) + first.source
         secrets_by_cell = {}
         for index, role in enumerate(graded.cells):
             if role.kind == "hidden":  # its code goes through a pipe, never to the disk
@@ -449,6 +479,10 @@ def run_graded_notebook(
             f"--course-notebook-timeout={limits.notebook_timeout:g}",
             "--course-hide-notebooks",
         ]
+        if limits.sandbox:
+            sockets = root / "kernel"  # the only folder of the grader's the kernel can write
+            sockets.mkdir(mode=0o700)
+            command.append(f"--course-sandbox={sockets}")
         start = time.perf_counter()
         returncode: int | None = None
         with open(root / "pytest.log", "wb") as log:
@@ -538,8 +572,15 @@ def score(
         chapter's code.
     """
     reasons = {i: failure_reason(o.message, limits) for i, o in outcomes.items() if not o.passed}
-    died = next((i for i in sorted(reasons) if "kernel died" in reasons[i]), None)
-    if not error and reasons:
+    died = next((i for i in sorted(reasons) if "kernel died" in reasons[i]
+                 or reasons[i].startswith("it used more than")), None)
+    tampered = next((i for i in sorted(reasons) if reasons[i].startswith("tampered:")), None)
+    if not error and tampered is not None:
+        error = (
+            f"{TAMPERED_ERROR} ({_describe(tampered, graded)}: {reasons[tampered]}); every "
+            "exercise scores 0"
+        )
+    elif not error and reasons:
         first_check = min(
             (i for i, cell in enumerate(graded.cells) if cell.kind in ("check", "hidden")),
             default=len(graded.cells),
@@ -557,7 +598,7 @@ def score(
         cells = [i for i, cell in enumerate(graded.cells) if cell.exercise == number]
         checks = []
         for i in (i for i in cells if graded.cells[i].kind in ("check", "hidden")):
-            if error:
+            if error and tampered is None:
                 passed, reason = False, "not run: the notebook could not be graded (see above)"
             elif i not in outcomes:
                 passed, reason = False, "not run: no result for this cell"
@@ -605,6 +646,7 @@ def grade_submission(
     notebook_name: str,
     limits: Limits,
     batch: _Batch | None = None,
+    private: Iterable[str | Path] = (),
 ) -> dict[str, Any]:
     """Grade one submission; never raises for anything the submission contains.
 
@@ -612,8 +654,10 @@ def grade_submission(
         submission: the student and their notebook.
         instructor: the instructor's notebook of the chapter.
         notebook_name: the chapter notebook's file name.
-        limits: time and memory limits.
+        limits: time and memory limits, and whether to use the sandbox.
         batch: the batch this run belongs to, so an interruption can stop it.
+        private: folders whose paths must not appear in the feedback (the instructor's notebooks,
+            the submissions, the output); the home folder and the kit's folder always are.
 
     Returns:
         The result record that is saved as ``results/<student>.json``.
@@ -630,6 +674,11 @@ def grade_submission(
         "error": "",
         "review": [],
         "seconds": 0.0,
+        "isolation": ISOLATION_SANDBOX if limits.sandbox else ISOLATION_NONE,
+        "memory_limit": (
+            f"{limits.memory_mb} MiB of resident memory (RSS, kernel and its children)"
+            if limits.memory_mb else "none"
+        ),
     }
     error = submission.problem
     data = b""
@@ -665,10 +714,42 @@ def grade_submission(
             if cell.kind == "answer":
                 flags = review_flags(graded.notebook.cells[i].source)
                 result["review"] += [f"{cell.exercise}: {flag}" for flag in flags]
+    for key in ("error", "exercises"):  # what the student's feedback is made of
+        result[key] = _scrub(result[key], private)
     result["points"] = {record["number"]: record["points"] for record in result["exercises"]}
     result["total"] = sum(result["points"].values())
     result["max_total"] = sum(record["max_points"] for record in result["exercises"])
     return result
+
+
+def _scrub(value: Any, private: Iterable[str | Path]) -> Any:
+    """``value`` with the grader's private paths replaced by ``<path>`` in every string.
+
+    An answer can raise an exception, or return a value, whose text quotes paths of the grading
+    machine; the reasons built from it reach the student's feedback.
+
+    Example:
+        >>> _scrub({"r": ["no file /srv/course/notebooks/05_x.ipynb"]}, ["/srv/course/notebooks"])
+        {'r': ['no file <path>/05_x.ipynb']}
+    """
+    if isinstance(value, dict):
+        return {key: _scrub(item, private) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_scrub(item, private) for item in value]
+    if not isinstance(value, str):
+        return value
+    from course.project import ROOT
+
+    paths = {str(path) for path in private} | {str(ROOT), str(Path.home())}
+    paths |= {str(Path(path).resolve()) for path in paths}
+    for path in sorted((p for p in paths if len(p) > 1), key=len, reverse=True):
+        value = value.replace(path, "<path>")
+    return _RUN_FOLDER.sub("<path>", value)
+
+
+_RUN_FOLDER = re.compile(r"/\S*course-grade-[\w.-]+")
+ISOLATION_SANDBOX = "sandbox"
+ISOLATION_NONE = "none"
 
 
 def feedback_markdown(result: dict[str, Any]) -> str:
@@ -735,24 +816,32 @@ def feedback_markdown(result: dict[str, Any]) -> str:
         "cell, the checks included, was run as the course wrote it, so changing or deleting "
         "those cells in your copy makes no difference.",
     ]
+    if "isolation" in result:
+        where = (
+            "in a sandbox (no network, no files but the course's code)"
+            if result["isolation"] == ISOLATION_SANDBOX else "without a sandbox"
+        )
+        lines += ["", f"Graded {where}; memory limit: {result.get('memory_limit', 'none')}."]
     return "\n".join(lines) + "\n"
 
 
 def gradebook_csv(results: Iterable[dict[str, Any]], numbers: list[str]) -> str:
-    """The gradebook as CSV text: ``student,<exercise numbers...>,total``, one row per student.
+    """The gradebook as CSV text: ``student,<exercise numbers...>,total,isolation``.
+
+    ``isolation`` is ``sandbox`` or ``none`` (graded with ``--no-sandbox``), one row per student.
 
     Example:
-        >>> print(gradebook_csv([{"student": "ada", "points": {"99.1": 1, "99.2": 0}}],
-        ...                     ["99.1", "99.2"]), end="")
-        student,99.1,99.2,total
-        ada,1,0,1
+        >>> print(gradebook_csv([{"student": "ada", "points": {"99.1": 1, "99.2": 0},
+        ...                       "isolation": "sandbox"}], ["99.1", "99.2"]), end="")
+        student,99.1,99.2,total,isolation
+        ada,1,0,1,sandbox
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student", *numbers, "total"])
+    writer.writerow(["student", *numbers, "total", "isolation"])
     for result in sorted(results, key=lambda r: r["student"]):
         points = [int(result["points"].get(number, 0)) for number in numbers]
-        writer.writerow([result["student"], *points, sum(points)])
+        writer.writerow([result["student"], *points, sum(points), result.get("isolation", "")])
     return buffer.getvalue()
 
 
@@ -770,9 +859,13 @@ def _load_result(path: Path) -> dict[str, Any] | None:
         return None
 
 
-def _finished(previous: dict[str, Any] | None, submission: Submission, instructor_sha: str) -> bool:
+def _finished(
+    previous: dict[str, Any] | None, submission: Submission, instructor_sha: str, limits: Limits
+) -> bool:
     if not previous or previous.get("version") != RESULT_VERSION:
         return False
+    if previous.get("isolation") == ISOLATION_NONE and limits.sandbox:
+        return False  # graded without the sandbox: grade again inside it
     if previous.get("instructor_sha256") != instructor_sha:
         return False
     current = _sha256(submission.path.read_bytes()) if submission.path else ""
@@ -823,7 +916,14 @@ def grade(
 
     workers = workers or default_workers()
     limits = limits or Limits(threads=max(1, (os.cpu_count() or 1) // workers))
+    if limits.sandbox and (why := sandbox.unavailable_reason()):
+        raise SandboxUnavailable(
+            f"Cannot grade in the sandbox: {why}. Without it a submission can read your "
+            "instructor notebooks and other submissions; to grade anyway, pass --no-sandbox "
+            "(Limits(sandbox=False))."
+        )
     path = find_chapter(Path(source or NOTEBOOKS), chapter)
+    private = (path.parent, Path(submissions), Path(out))
     instructor = nbformat.read(path, as_version=4)
     exercises = parse_exercises(instructor)
     numbers = [exercise.number for exercise in exercises]
@@ -836,7 +936,7 @@ def grade(
     todo = []
     for submission in students:
         previous = _load_result(results_dir / f"{submission.student}.json")
-        if not regrade and _finished(previous, submission, instructor_sha):
+        if not regrade and _finished(previous, submission, instructor_sha, limits):
             results[submission.student] = previous
         else:
             todo.append(submission)
@@ -850,7 +950,7 @@ def grade(
     pool = ThreadPoolExecutor(max_workers=workers)
     try:
         futures = {
-            pool.submit(grade_submission, s, instructor, path.name, limits, batch): s
+            pool.submit(grade_submission, s, instructor, path.name, limits, batch, private): s
             for s in todo
         }
         for future in as_completed(futures):
@@ -861,7 +961,7 @@ def grade(
             except Exception as exc:  # a fault of the grader: report it, save nothing, go on
                 student = futures[future].student
                 result = grade_submission(Submission(student, None, "grader error"), instructor,
-                                          path.name, limits)
+                                          path.name, limits, private=private)
                 result["error"] = (
                     f"the grader itself failed ({type(exc).__name__}: {exc}); run the command "
                     "again to retry this student"
@@ -896,6 +996,7 @@ def grade(
 __all__ = [
     "CellOutcome",
     "Limits",
+    "SandboxUnavailable",
     "Submission",
     "default_workers",
     "failure_reason",

@@ -1,15 +1,20 @@
 """A pytest plugin that :mod:`course.grading` loads into each grading run, next to nbval.
 
 It runs inside the grading subprocess (``python -m pytest -p course.grading_plugin ...``), never
-in the instructor's own process, and changes five things about an nbval run:
+in the instructor's own process, and changes six things about an nbval run:
 
 * ``--course-secrets-fd N`` reads the source of the hidden checks, as JSON ``{cell number:
   source}``, from a pipe the grader opened, before any kernel starts; the notebook file on disk
   holds only a placeholder in those cells. Their source is put into the collected cells, and
   removed again from failure reports (the grader only needs the error's last line).
 
-* ``--course-memory-limit BYTES`` caps the address space (``RLIMIT_AS``) of pytest before the
-  kernel starts; the kernel, a child process, inherits the cap. Core dumps are switched off.
+* ``--course-sandbox DIR`` starts the kernel inside the bubblewrap sandbox of
+  :mod:`course.sandbox`, talking to nbval over Unix sockets in ``DIR`` (the one folder of the
+  grader's it can write), with ``interrupt_mode: message`` so that a cell's timeout still reaches
+  it. Without the option the kernel starts as nbval would start it.
+* ``--course-memory-limit BYTES`` limits the kernel's *resident* memory: a thread of pytest adds
+  up the resident memory (RSS) of the kernel and its child processes 20 times a second and kills
+  them all past the limit; the cell then fails with :data:`MEMORY_EXCEEDED`. Core dumps are off.
 * ``--course-hide-notebooks`` deletes the notebook file once nbval has read its cells, so the
   code being graded cannot open it from disk and read the checks that have not run yet.
 * ``--course-notebook-timeout SECONDS`` is a time limit for the whole notebook: each cell's
@@ -19,7 +24,8 @@ in the instructor's own process, and changes five things about an nbval run:
   kernel's reply until the timeout), and a timed-out cell no longer turns the later cells into
   "expected failures": every cell is reported as what it did.
 
-The messages it raises start with :data:`KERNEL_DIED` or :data:`TIME_UP`, which the grader reads.
+The messages it raises start with :data:`KERNEL_DIED`, :data:`MEMORY_EXCEEDED` or :data:`TIME_UP`,
+which the grader reads.
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ import json
 import os
 import re
 import resource
+import sys
+import threading
 import time
 from collections.abc import Generator
 from pathlib import Path
@@ -37,6 +45,8 @@ import pytest
 
 KERNEL_DIED = "course-grading: the kernel died"
 TIME_UP = "course-grading: the notebook's time limit"
+MEMORY_EXCEEDED = "course-grading: the kernel used more resident memory than"
+MEMORY_POLL_SECONDS = 0.05
 _DEADLINE = pytest.StashKey[float]()
 _SECRETS = pytest.StashKey[dict[int, str]]()
 _CELL_TIMEOUT = pytest.StashKey[float]()
@@ -50,7 +60,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     """Register the plugin's options (see the module docstring)."""
     group = parser.getgroup("course-grading")
     group.addoption("--course-memory-limit", type=int, default=0,
-                    help="address-space limit in bytes for pytest and the kernel (0: none)")
+                    help="resident-memory limit in bytes for the kernel and its children (0: none)")
+    group.addoption("--course-sandbox", default="",
+                    help="run the kernel in the bubblewrap sandbox, its sockets in this folder")
     group.addoption("--course-notebook-timeout", type=float, default=0.0,
                     help="seconds for the whole notebook (0: none)")
     group.addoption("--course-hide-notebooks", action="store_true",
@@ -60,14 +72,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Apply the memory limit, start the notebook's clock and watch the kernel."""
-    limit = config.getoption("course_memory_limit")
-    if limit:
-        _, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if hard != resource.RLIM_INFINITY:
-            limit = min(limit, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))  # hard too: no raising it back
+    """Start kernels in the sandbox, start the notebook's clock and watch the kernel."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    _start_kernels(config.getoption("course_sandbox"), config.getoption("course_memory_limit"))
     descriptor = config.getoption("course_secrets_fd")
     if descriptor >= 0:
         with os.fdopen(descriptor, "rb") as pipe:
@@ -167,6 +174,12 @@ def _watch_kernel() -> None:
                 return original(self, msg_id, timeout=step)
             except Empty:
                 if not self.is_alive():
+                    watchdog = getattr(self, "course_memory", None)
+                    if watchdog is not None and watchdog.exceeded:
+                        raise KernelDied(
+                            f"{MEMORY_EXCEEDED} allowed ({watchdog.limit // 2**20} MiB) while "
+                            "running this cell, and was stopped."
+                        ) from None
                     raise KernelDied(
                         f"{KERNEL_DIED} while running this cell (it crashed, exited, or was "
                         "killed, for instance for using too much memory)."
@@ -174,3 +187,100 @@ def _watch_kernel() -> None:
 
     await_reply.course_watched = True
     RunningKernel.await_reply = await_reply
+
+
+class MemoryWatchdog:
+    """Kill a kernel and its children once their resident memory adds up to more than a limit.
+
+    Args:
+        pid: the kernel's process (in the sandbox: ``bwrap``, whose children are the kernel).
+        limit: bytes of resident memory (RSS, summed over the process and its descendants).
+    """
+
+    def __init__(self, pid: int, limit: int) -> None:
+        self.pid, self.limit, self.exceeded = pid, limit, False
+        self._stop = threading.Event()
+        threading.Thread(target=self._run, daemon=True, name="course-memory").start()
+
+    def stop(self) -> None:
+        """Stop watching."""
+        self._stop.set()
+
+    def _run(self) -> None:
+        import psutil
+
+        try:
+            root = psutil.Process(self.pid)
+        except psutil.Error:
+            return
+        while not self._stop.wait(MEMORY_POLL_SECONDS):
+            try:
+                processes = [root, *root.children(recursive=True)]
+            except psutil.Error:
+                return
+            total = 0
+            for process in processes:
+                try:
+                    total += process.memory_info().rss
+                except psutil.Error:
+                    continue
+            if total > self.limit:
+                self.exceeded = True
+                for process in reversed(processes):
+                    try:
+                        process.kill()
+                    except psutil.Error:
+                        continue
+                return
+
+
+def _start_kernels(sandbox: str, memory_limit: int) -> None:
+    """Make nbval start its kernel in the sandbox (when asked) and under the memory watchdog."""
+    try:
+        from nbval import kernel as nbval_kernel
+    except ImportError:  # not an nbval run
+        return
+    original = nbval_kernel.start_new_kernel
+    if getattr(original, "course_sandboxed", False):
+        return
+
+    def start_new_kernel(startup_timeout=60, kernel_name="python", **kwargs):  # nbval's signature
+        from jupyter_client.kernelspec import KernelSpec
+        from jupyter_client.manager import KernelManager
+
+        if sandbox:
+            from course.sandbox import kernel_command
+
+            folder = Path(sandbox)
+            argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+            km = KernelManager(
+                kernel_name="course-sandbox", transport="ipc", ip=str(folder / "kernel"),
+                connection_file=str(folder / "kernel.json"),
+            )
+            km._kernel_spec = KernelSpec(  # noqa: SLF001 - no public way to give a spec object
+                argv=kernel_command(argv, writable=folder, env=dict(os.environ)),
+                display_name="Python 3 (grading sandbox)", language="python",
+                interrupt_mode="message", env={},
+            )
+        else:
+            km = KernelManager(kernel_name=kernel_name,
+                               kernel_spec_manager=nbval_kernel.NbvalKernelspecManager())
+        km.start_kernel(**kwargs)
+        kc = km.client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=startup_timeout)
+        except RuntimeError:
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)
+            raise
+        process = getattr(km.provisioner, "process", None)
+        if memory_limit and process is not None:
+            km.course_memory = MemoryWatchdog(process.pid, memory_limit)
+        return km, kc
+
+    start_new_kernel.course_sandboxed = True
+    nbval_kernel.start_new_kernel = start_new_kernel
+    running = nbval_kernel.RunningKernel
+    if not hasattr(running, "course_memory"):
+        running.course_memory = property(lambda self: getattr(self.km, "course_memory", None))

@@ -2,27 +2,43 @@
 
 The class covers a correct and a partly correct answer, an untouched stub, an import that
 crashes, a kernel that dies, an endless loop, a memory hog, a file that is not JSON, edited and
-deleted check cells, a fake "passed" print, a notebook after a trip through Colab, and a
-submission that looks for the hidden checks and writes a fake gradebook. One grading run of the
-class (two workers, short limits) is shared by the tests; resuming is tested on copies.
+deleted check cells, a fake "passed" print, a notebook after a trip through Colab, a submission
+that looks for the hidden checks and writes a fake gradebook, and (in the bubblewrap sandbox)
+hostile answers: reading the instructor's notebook and other submissions, writing into
+``grades/``, opening network connections, looking for and signalling the grader's processes,
+leaving a process behind, replacing the checks, and raising errors that quote private paths.
+Each hostile answer earns its point only if every attempt failed. One grading run of the class
+(two workers, short limits) is shared by the tests; resuming is tested on copies.
+
+Without a usable ``bwrap`` the class is graded with ``--no-sandbox`` and the hostile answers are
+left out, unless ``COURSE_REQUIRE_SANDBOX=1`` (CI), which turns that into a failure.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import socket
+import uuid
 from pathlib import Path
 
 import nbformat
+import psutil
 import pytest
 
-from course import grading
+from course import grading, sandbox
 from course.exercises import release_notebook
 from tests import synthetic_chapter as chapter
 
-LIMITS = grading.Limits(cell_timeout=5, notebook_timeout=120, memory_mb=1024)
-EXPECTED_GRADEBOOK = """\
-student,99.1,99.2,99.3,total
+SANDBOX = not sandbox.unavailable_reason()
+if not SANDBOX and os.environ.get("COURSE_REQUIRE_SANDBOX") == "1":
+    raise RuntimeError(f"COURSE_REQUIRE_SANDBOX=1 but {sandbox.unavailable_reason()}")
+needs_sandbox = pytest.mark.skipif(not SANDBOX, reason=sandbox.unavailable_reason() or "")
+LIMITS = grading.Limits(cell_timeout=5, notebook_timeout=120, memory_mb=512, sandbox=SANDBOX)
+ISOLATION = "sandbox" if SANDBOX else "none"
+GRADEBOOK = """\
+student,99.1,99.2,99.3,total,isolation
 correct,1,1,1,3
 crash_at_import,0,1,1,2
 endless_loop,1,0,1,2
@@ -34,6 +50,27 @@ snoop,1,1,1,3
 stub_only,0,0,0,0
 tampers_with_checks,0,0,1,1
 """
+HOSTILE_ROWS = """\
+hostile_files,1,1,1,3
+hostile_network,1,1,1,3
+hostile_paths_in_errors,1,0,1,2
+hostile_processes,1,1,1,3
+replaces_checks,0,0,0,0
+"""
+MARKER = f"course-grading-leftover-{uuid.uuid4().hex}"
+
+
+def _rows(text: str) -> list[str]:
+    lines = text.splitlines()
+    return [lines[0], *(f"{line},{ISOLATION}" for line in lines[1:])]
+
+
+def expected_gradebook() -> str:
+    rows = _rows(GRADEBOOK)
+    if SANDBOX:
+        rows = [rows[0], *sorted(rows[1:] + _rows("x\n" + HOSTILE_ROWS)[1:])]
+    return "\n".join(rows) + "\n"
+
 
 SNOOP = """import glob
 import os
@@ -53,6 +90,104 @@ for name in ("gradebook.csv", "../gradebook.csv", "../results.json"):
 def double(x):
     assert not FOUND, f"the hidden checks were readable: {FOUND}"
     return 2 * x"""
+
+
+# Each hostile answer collects the attempts that worked in BREACHES; double() is right only if
+# none did. {instructor}, {submissions}, {grades}, {home}, {port}, {grader}, {marker} are filled in.
+HOSTILE_FILES = """import os
+import sys
+
+BREACHES = []
+for path in ({instructor!r}, {submissions!r} + "/correct.ipynb"):
+    try:
+        open(path).read()
+        BREACHES.append("read " + path)
+    except OSError:
+        pass
+for folder in ({submissions!r}, os.path.dirname({instructor!r}), {grades!r}, {home!r}):
+    try:
+        if folder != {home!r} and os.listdir(folder):
+            BREACHES.append("listed " + folder)
+    except OSError:
+        pass
+    for top, _, files in os.walk(folder):
+        for name in files:
+            try:
+                with open(os.path.join(top, name), "a") as file:
+                    file.write("hacked")
+                BREACHES.append("appended to " + name)
+            except OSError:
+                pass
+for folder in ({submissions!r}, {grades!r}, {home!r}, "/", os.path.dirname(sys.executable)):
+    try:
+        with open(os.path.join(folder, "hacked.txt"), "w") as file:
+            file.write("hacked")
+        BREACHES.append("wrote into " + folder)
+    except OSError:
+        pass
+
+
+def double(x):
+    assert not BREACHES, BREACHES
+    return 2 * x"""
+HOSTILE_NETWORK = """import socket
+
+BREACHES = []
+for address in (("127.0.0.1", {port}), ("1.1.1.1", 53)):
+    try:
+        socket.create_connection(address, timeout=2).close()
+        BREACHES.append(address)
+    except OSError:
+        pass
+
+
+def double(x):
+    assert not BREACHES, BREACHES
+    return 2 * x"""
+HOSTILE_PROCESSES = """import os
+import subprocess
+import sys
+
+BREACHES = []
+try:
+    os.kill({grader}, 0)
+    BREACHES.append("signalled the grader")
+except OSError:
+    pass
+for pid in (name for name in os.listdir("/proc") if name.isdigit()):
+    try:
+        with open(f"/proc/{{pid}}/cmdline", "rb") as file:
+            if b"pytest" in file.read():
+                BREACHES.append("saw " + pid)
+    except OSError:
+        pass
+subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)", {marker!r}],
+                 start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def double(x):
+    assert not BREACHES, BREACHES
+    return 2 * x"""
+REPLACES_CHECKS = """import course.checks
+
+course.checks.check_equal = lambda *args, **kwargs: None
+check_close = lambda *args, **kwargs: None  # noqa: E731
+
+
+def double(x):
+    raise NotImplementedError"""
+PATHS_IN_ERRORS = "raise RuntimeError({instructor!r} + ' ' + {grades!r})"
+
+
+def _hostile(released: nbformat.NotebookNode, places: dict) -> dict[str, nbformat.NotebookNode]:
+    solve = chapter.solve
+    return {
+        "hostile_files": solve(released, {"99.1": HOSTILE_FILES.format(**places)}),
+        "hostile_network": solve(released, {"99.1": HOSTILE_NETWORK.format(**places)}),
+        "hostile_processes": solve(released, {"99.1": HOSTILE_PROCESSES.format(**places)}),
+        "hostile_paths_in_errors": solve(released, {"99.2": PATHS_IN_ERRORS.format(**places)}),
+        "replaces_checks": solve(released, {"99.1": REPLACES_CHECKS}),
+    }
 
 
 def _class(released: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode | str]:
@@ -92,14 +227,34 @@ def _class(released: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode |
 
 
 @pytest.fixture(scope="module")
-def graded_class(tmp_path_factory) -> tuple[Path, list[dict]]:
+def listener():
+    """A TCP server on the grader's loopback that no submission may reach."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    server.setblocking(False)
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory, listener) -> tuple[Path, list[dict]]:
     root = tmp_path_factory.mktemp("class")
     (root / "notebooks").mkdir()
     instructor = chapter.instructor_chapter()
     nbformat.write(instructor, root / "notebooks" / chapter.NAME)
     submissions = root / "submissions"
     submissions.mkdir()
-    for student, notebook in _class(release_notebook(instructor)).items():
+    released = release_notebook(instructor)
+    students = _class(released)
+    if SANDBOX:
+        places = {
+            "instructor": str(root / "notebooks" / chapter.NAME), "submissions": str(submissions),
+            "grades": str(root / "grades"), "port": listener.getsockname()[1],
+            "grader": os.getpid(), "marker": MARKER, "home": str(Path.home()),
+        }
+        students.update(_hostile(released, places))
+    for student, notebook in students.items():
         text = notebook if isinstance(notebook, str) else nbformat.writes(notebook)
         (submissions / f"{student}.ipynb").write_text(text)
     (submissions / ".ipynb_checkpoints").mkdir()  # ignored
@@ -110,7 +265,7 @@ def graded_class(tmp_path_factory) -> tuple[Path, list[dict]]:
 
 def test_the_gradebook_is_exact(graded_class):
     root, results = graded_class
-    assert (root / "grades" / "gradebook.csv").read_text() == EXPECTED_GRADEBOOK
+    assert (root / "grades" / "gradebook.csv").read_text() == expected_gradebook()
     assert [r["student"] for r in results] == sorted(r["student"] for r in results)
     assert sorted(p.stem for p in (root / "grades" / "feedback").glob("*.md")) == [
         r["student"] for r in results
@@ -139,7 +294,8 @@ def _feedback(root: Path, student: str) -> str:
                          "The check failed: not run: the kernel had died in your answer cell for "
                          "99.2"]),
         ("endless_loop", ["ran for more than 5 s and was stopped"]),
-        ("memory_hog", ["MemoryError (the memory limit is 1024 MiB)"]),
+        ("memory_hog", ["it used more than the 512 MiB of memory allowed and was stopped",
+                        "not run: the kernel had died in your answer cell for 99.3"]),
         ("not_json", ["could not be graded normally:** the file is not a valid notebook"]),
         ("tampers_with_checks", ["The check failed: CheckFailed: double(3) is 7, expected 6.",
                                  "The check failed: CheckFailed: total(DATA) is 0, expected 6."]),
@@ -168,7 +324,8 @@ def test_a_dead_kernel_is_noticed_at_once_and_every_run_reports_each_cell(graded
     dies = next(r for r in results if r["student"] == "kernel_dies")
     # Without the watchdog nbval would report a timeout, after waiting for it.
     assert dies["exercises"][1]["answer_error"].startswith("the Python kernel died")
-    assert all(r["error"] == "" for r in results if r["student"] != "not_json")
+    assert all(r["error"] == "" for r in results
+               if r["student"] not in ("not_json", "replaces_checks"))
 
 
 def test_a_rerun_grades_only_missing_or_changed_submissions(graded_class, tmp_path, monkeypatch):
@@ -191,7 +348,7 @@ def test_a_rerun_grades_only_missing_or_changed_submissions(graded_class, tmp_pa
     after = {p.name: p.stat().st_mtime_ns for p in results.iterdir()}
     changed = {name for name in after if after[name] != before.get(name)}
     assert changed == {"correct.json", "not_json.json"}
-    assert (tmp_path / "grades" / "gradebook.csv").read_text() == EXPECTED_GRADEBOOK
+    assert (tmp_path / "grades" / "gradebook.csv").read_text() == expected_gradebook()
 
 
 def test_an_interrupted_batch_keeps_finished_grades_and_resumes(tmp_path, monkeypatch):
@@ -211,17 +368,17 @@ def test_an_interrupted_batch_keeps_finished_grades_and_resumes(tmp_path, monkey
     monkeypatch.setattr(grading, "grade_submission", interrupt_at_c)
     with pytest.raises(KeyboardInterrupt):
         grading.grade(tmp_path / "subs", "99", tmp_path / "out", source=tmp_path, workers=1,
-                      show_progress=False)
+                      show_progress=False, limits=LIMITS)
     assert sorted(p.name for p in (tmp_path / "out" / "results").iterdir()) == ["a.json", "b.json"]
     calls.clear()
     monkeypatch.setattr(grading, "grade_submission", real)
     monkeypatch.setattr(grading, "grade_submission",
                         lambda s, *a, **k: calls.append(s.student) or real(s, *a, **k))
     grading.grade(tmp_path / "subs", "99", tmp_path / "out", source=tmp_path, workers=1,
-                  show_progress=False)
+                  show_progress=False, limits=LIMITS)
     assert calls == ["c", "d"]
     assert (tmp_path / "out" / "gradebook.csv").read_text().splitlines()[1:] == [
-        f"{s},0,0,0,0" for s in "abcd"]
+        f"{s},0,0,0,0,{ISOLATION}" for s in "abcd"]
 
 
 def test_submissions_are_files_or_folders(tmp_path):
@@ -242,3 +399,69 @@ def test_submissions_are_files_or_folders(tmp_path):
         grading.find_submissions(tmp_path / "ann.ipynb", "99")
     with pytest.raises(ValueError, match="Expected one notebook 05_"):
         grading.find_chapter(tmp_path, "5")
+
+
+@needs_sandbox
+def test_hostile_answers_find_nothing_outside_their_sandbox(graded_class, listener):
+    root, results = graded_class
+    by_student = {r["student"]: r for r in results}
+    for student in ("hostile_files", "hostile_network", "hostile_processes"):
+        assert by_student[student]["total"] == 3, _feedback(root, student)
+        assert by_student[student]["isolation"] == "sandbox"
+    assert not list(root.rglob("hacked.txt"))
+    for path in (root / "grades").rglob("*"):
+        assert not path.is_file() or "hacked" not in path.read_text(), path
+    with pytest.raises(BlockingIOError):
+        listener.accept()  # nothing connected to the grader's loopback
+    leftovers = []
+    for process in psutil.process_iter(["cmdline"]):
+        if MARKER in (process.info["cmdline"] or []):
+            leftovers.append(process.pid)
+    assert not leftovers, "a submission's process outlived its run"
+
+
+@needs_sandbox
+def test_replaced_checks_score_zero_with_the_reason(graded_class):
+    root, results = graded_class
+    result = next(r for r in results if r["student"] == "replaces_checks")
+    assert result["total"] == 0
+    assert result["error"].startswith(grading.TAMPERED_ERROR)
+    text = _feedback(root, "replaces_checks")
+    assert "course.checks.check_equal was replaced" in text
+    assert "the name check_close no longer refers to course.checks.check_close" in text
+
+
+@needs_sandbox
+def test_errors_quoting_private_paths_reach_the_feedback_without_them(graded_class):
+    root, _ = graded_class
+    text = _feedback(root, "hostile_paths_in_errors")
+    assert "RuntimeError: <path>/99_toy.ipynb <path>" in text, text
+    assert str(root) not in text and str(root.resolve()) not in text
+
+
+def test_grading_refuses_to_start_without_the_sandbox_unless_told(tmp_path, monkeypatch):
+    monkeypatch.setattr(sandbox, "unavailable_reason", lambda: "bwrap is not installed")
+    nbformat.write(chapter.instructor_chapter(), tmp_path / chapter.NAME)
+    (tmp_path / "subs").mkdir()
+    (tmp_path / "subs" / "ann.ipynb").write_text(
+        nbformat.writes(chapter.solve(release_notebook(chapter.instructor_chapter()))))
+    with pytest.raises(grading.SandboxUnavailable, match="bwrap is not installed.*--no-sandbox"):
+        grading.grade(tmp_path / "subs", "99", tmp_path / "out", source=tmp_path,
+                      show_progress=False)
+    assert not (tmp_path / "out").exists()
+    unsafe = grading.Limits(cell_timeout=5, notebook_timeout=120, memory_mb=1024, sandbox=False)
+    (result,) = grading.grade(tmp_path / "subs", "99", tmp_path / "out", source=tmp_path,
+                              limits=unsafe, show_progress=False)
+    assert result["total"] == 3 and result["isolation"] == "none"
+    assert (tmp_path / "out" / "gradebook.csv").read_text().endswith("ann,1,1,1,3,none\n")
+    assert "Graded without a sandbox" in (tmp_path / "out" / "feedback" / "ann.md").read_text()
+
+
+def test_the_sandbox_binds_no_instructor_files(tmp_path):
+    command = sandbox.kernel_command(["python"], writable=tmp_path, env={"SECRET_TOKEN": "x"})
+    readable = {command[i + 2] for i, arg in enumerate(command) if arg == "--ro-bind"}
+    root = str(Path(__file__).resolve().parents[1])
+    assert f"{root}/course" in readable and f"{root}/notebooks" not in readable
+    assert root not in readable and str(Path.home()) not in readable
+    assert "SECRET_TOKEN" not in command and "--unshare-all" in command
+    assert "--die-with-parent" in command and command[-1] == "python"
