@@ -42,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--memory-mb", type=int, default=4096,
                        help="resident-memory limit per kernel in MiB (0: none)")
     grade.add_argument("--regrade", action="store_true", help="ignore saved results")
+    grade.add_argument("--every-cell", action="store_true",
+                       help="run every cell of the chapter, not only those the checks need")
     grade.add_argument("--no-sandbox", action="store_true",
                        help="run submissions without the bubblewrap sandbox (unsafe: they can "
                             "read your notebooks and other submissions)")
@@ -109,7 +111,7 @@ def _grade(args: argparse.Namespace) -> int:
     try:
         limits = Limits(args.cell_timeout, args.notebook_timeout, args.memory_mb,
                         threads=max(1, (os.cpu_count() or 1) // workers),
-                        sandbox=not args.no_sandbox)
+                        sandbox=not args.no_sandbox, every_cell=args.every_cell)
         start = time.perf_counter()
         results = grade(args.submissions, args.chapter, args.out, source=args.source,
                         limits=limits, workers=workers, regrade=args.regrade)

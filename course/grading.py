@@ -51,7 +51,7 @@ from typing import Any
 
 import nbformat
 
-from course import grading_guard, sandbox
+from course import grading_guard, grading_plan, sandbox
 from course.exercises import Exercise, GradedNotebook, build_graded_notebook, parse_exercises
 from course.grading_plugin import KERNEL_DIED, MEMORY_EXCEEDED, TIME_UP
 
@@ -75,6 +75,8 @@ class Limits:
         threads: threads each kernel's numerical libraries may use.
         sandbox: run each kernel in the bubblewrap sandbox (:mod:`course.sandbox`); ``False``
             runs it as the grader's own user with access to everything the grader can reach.
+        every_cell: run every cell of the chapter; by default only the chapter cells that the
+            answers and checks need run (:mod:`course.grading_plan`).
     """
 
     cell_timeout: float = 300.0
@@ -82,6 +84,7 @@ class Limits:
     memory_mb: int = 4096
     threads: int = 1
     sandbox: bool = True
+    every_cell: bool = False
 
     def __post_init__(self) -> None:
         if self.cell_timeout <= 0 or self.notebook_timeout <= 0:
@@ -449,6 +452,10 @@ def run_graded_notebook(
         work = root / "notebook"
         work.mkdir()
         on_disk = copy.deepcopy(graded.notebook)
+        if not limits.every_cell:
+            for cell, source in zip(on_disk.cells, grading_plan.graded_sources(graded),
+                                    strict=True):
+                cell.source = source
         guard = f"_course_guard_{secrets.token_hex(8)}"  # a name no answer can know in advance
         names = grading_guard.check_names([
             cell.source for cell, role in zip(on_disk.cells, graded.cells, strict=True)
@@ -675,6 +682,7 @@ def grade_submission(
         "review": [],
         "seconds": 0.0,
         "isolation": ISOLATION_SANDBOX if limits.sandbox else ISOLATION_NONE,
+        "cells_run": "every cell" if limits.every_cell else "the cells the checks need",
         "memory_limit": (
             f"{limits.memory_mb} MiB of resident memory (RSS, kernel and its children)"
             if limits.memory_mb else "none"
@@ -872,6 +880,31 @@ def _finished(
     return previous.get("submission_sha256", "") == current and not submission.problem
 
 
+def _check_the_plan(
+    instructor: nbformat.NotebookNode, path: Path, limits: Limits, show_progress: bool
+) -> Limits:
+    """Grade the instructor's own solution running only the needed cells; full marks or every cell.
+
+    Returns:
+        ``limits``, or the same with ``every_cell=True`` when the solution lost points.
+    """
+    import dataclasses
+
+    check = grade_submission(Submission("(instructor's solution)", path), instructor, path.name,
+                             limits)
+    if check["total"] == check["max_total"]:
+        if show_progress:
+            print(f"The instructor's solution scores {check['total']}/{check['max_total']} "
+                  f"running only the cells the checks need ({check['seconds']:.0f} s); grading "
+                  "so.", file=sys.stderr)
+        return limits
+    lost = [e["number"] for e in check["exercises"] if e["points"] < e["max_points"]]
+    print(f"warning: the instructor's solution loses {', '.join(lost) or 'points'} when only the "
+          f"cells the checks need run ({check['error'] or 'see its checks'}); running every cell "
+          "of the chapter for each submission instead.", file=sys.stderr)
+    return dataclasses.replace(limits, every_cell=True)
+
+
 def default_workers() -> int:
     """Parallel grading runs: one per CPU core, at most 4 (each kernel needs its own memory)."""
     return max(1, min(os.cpu_count() or 1, 4))
@@ -940,6 +973,8 @@ def grade(
             results[submission.student] = previous
         else:
             todo.append(submission)
+    if todo and not limits.every_cell:
+        limits = _check_the_plan(instructor, path, limits, show_progress)
     progress = tqdm(
         total=len(students), initial=len(results), desc=f"grading chapter {path.name[:2]}",
         unit="notebook", disable=not show_progress,

@@ -344,7 +344,7 @@ def test_a_rerun_grades_only_missing_or_changed_submissions(graded_class, tmp_pa
                             graded, name, limits, batch))
     grading.grade(tmp_path / "submissions", "99", tmp_path / "grades",
                   source=tmp_path / "notebooks", limits=LIMITS, show_progress=False)
-    assert len(ran) == 1
+    assert len(ran) == 2  # the instructor's solution (the plan's self-check), then "correct"
     after = {p.name: p.stat().st_mtime_ns for p in results.iterdir()}
     changed = {name for name in after if after[name] != before.get(name)}
     assert changed == {"correct.json", "not_json.json"}
@@ -376,7 +376,7 @@ def test_an_interrupted_batch_keeps_finished_grades_and_resumes(tmp_path, monkey
                         lambda s, *a, **k: calls.append(s.student) or real(s, *a, **k))
     grading.grade(tmp_path / "subs", "99", tmp_path / "out", source=tmp_path, workers=1,
                   show_progress=False, limits=LIMITS)
-    assert calls == ["c", "d"]
+    assert [c for c in calls if not c.startswith("(")] == ["c", "d"]  # not the self-check
     assert (tmp_path / "out" / "gradebook.csv").read_text().splitlines()[1:] == [
         f"{s},0,0,0,0,{ISOLATION}" for s in "abcd"]
 

@@ -1,0 +1,100 @@
+"""Grading runs only the chapter code that the answers and checks need (course.grading_plan).
+
+The plan is tested on hand-made notebooks (no kernel), then for real on two tiny chapters: one
+whose unneeded cell would fail if it ran, and one whose check depends on a change the plan cannot
+see (an alias), which the self-check with the instructor's solution must catch.
+"""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from course import grading, sandbox
+from course.exercises import GradedCell, GradedNotebook
+from course.grading_plan import SKIPPED, graded_sources
+
+LIMITS = grading.Limits(cell_timeout=10, notebook_timeout=120, memory_mb=512,
+                        sandbox=not sandbox.unavailable_reason())
+
+
+def _graded(cells: list[tuple[str, str]]) -> GradedNotebook:
+    notebook = new_notebook(cells=[new_code_cell(source) for _, source in cells])
+    roles = [GradedCell(kind, "98.1" if kind != "chapter" else "") for kind, _ in cells]
+    return GradedNotebook(notebook, roles, {}, {})
+
+
+def test_training_and_printing_that_no_check_reads_are_skipped():
+    graded = _graded([
+        ("chapter", "import math\nimport course\nSCALE = 10\ncourse.seed_everything(0)\n\n"
+                    "def train(weights):\n    weights.append(math.pi)\n    return len(weights)"),
+        ("chapter", "weights = []\nhistory = train(weights)\nprint(history, weights)"),
+        ("chapter", "table = {}\nunused = 3"),
+        ("chapter", "table['a'] = SCALE  # changes table in place"),
+        ("answer", "def scaled(x):\n    return x * SCALE"),
+        ("check", "assert scaled(2) == 20 and table == {'a': 10}"),
+    ])
+    sources = graded_sources(graded)
+    assert sources[0] == "import course\nSCALE = 10\ncourse.seed_everything(0)"
+    assert sources[1] == SKIPPED
+    assert sources[2] == "table = {}"
+    assert sources[3:] == [cell.source for cell in graded.notebook.cells[3:]]
+
+
+def test_what_a_needed_cell_reads_and_changes_is_kept():
+    graded = _graded([
+        ("chapter", "import keras\nmodel = keras.Sequential()\nlog = []"),
+        ("chapter", "fit(model, steps=100)\nmodel.compile('adam')\nlog.append(1)"),
+        ("chapter", "%matplotlib inline\nshow(model)"),
+        ("answer", "def predict(x):\n    return model(x)"),
+        ("hidden", "assert predict(1) is not None"),
+    ])
+    sources = graded_sources(graded)
+    assert sources[0] == "import keras\nmodel = keras.Sequential()"
+    assert sources[1] == "fit(model, steps=100)\nmodel.compile('adam')"
+    assert sources[2] == graded.notebook.cells[2].source  # a call of show(model) may change it
+
+
+def _chapter(setup: str, extra: str) -> nbformat.NotebookNode:
+    answer = ("def first():\n    # BEGIN SOLUTION\n    # HINT: the first item.\n"
+              "    return data[0]\n    # END SOLUTION")
+    check = ('# CHECK 98.1\nwith course.checks.exercise("98.1", "first"):\n'
+             '    check_equal(first(), 1, name="first()")')
+    return new_notebook(
+        cells=[
+            new_markdown_cell("# 98 · A plan chapter"),
+            new_code_cell("import course.checks\nfrom course.checks import check_equal\n" + setup),
+            new_code_cell(extra),
+            new_markdown_cell("### Exercise 98.1: first\n\nThe first item of `data`."),
+            new_code_cell(answer),
+            new_code_cell(check),
+        ],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}},
+    )
+
+
+@pytest.mark.parametrize(
+    ("setup", "extra", "every_cell"),
+    [
+        ("data = [1]", "broken = 1 / 0  # would fail the chapter if it ran", False),
+        ("data = []\nalias = data", "alias.append(1)  # data changes through a name it cannot see",
+         True),
+    ],
+    ids=["unneeded-cell-skipped", "self-check-falls-back-to-every-cell"],
+)
+def test_the_plan_is_checked_with_the_instructors_solution(tmp_path, capsys, setup, extra,
+                                                           every_cell):
+    instructor = _chapter(setup, extra)
+    (tmp_path / "notebooks").mkdir()
+    nbformat.write(instructor, tmp_path / "notebooks" / "98_plan.ipynb")
+    (tmp_path / "subs").mkdir()
+    nbformat.write(instructor, tmp_path / "subs" / "ann.ipynb")  # the solution, as a submission
+    (result,) = grading.grade(tmp_path / "subs", "98", tmp_path / "out",
+                              source=tmp_path / "notebooks", limits=LIMITS, workers=1,
+                              show_progress=False)
+    assert result["total"] == 1, result
+    assert result["cells_run"] == ("every cell" if every_cell else "the cells the checks need")
+    warning = capsys.readouterr().err
+    assert ("running every cell of the chapter" in warning) == every_cell
