@@ -7,6 +7,33 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from typing import Any
+
+
+def positive(kind: type, *, zero: bool = False) -> Callable[[str], Any]:
+    """An argparse type: a number of ``kind`` above 0 (or at least 0 with ``zero``).
+
+    Example:
+        >>> positive(int)("3")
+        3
+        >>> positive(float)("-1")
+        Traceback (most recent call last):
+        ...
+        argparse.ArgumentTypeError: '-1' must be a number above 0
+    """
+
+    def parse(text: str) -> Any:
+        bound = "0 or more" if zero else "above 0"
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} must be a number {bound}") from None
+        if value < 0 or (value == 0 and not zero) or value != value:  # NaN
+            raise argparse.ArgumentTypeError(f"{text!r} must be a number {bound}")
+        return value
+
+    return parse
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("chapters", nargs="*", help="chapter numbers such as 00 04 (default: all)")
     run.add_argument("--out", default=None, help="output folder (default: build/)")
     run.add_argument("--profile", choices=["fast", "full"], default=None)
-    run.add_argument("--cell-timeout", type=int, default=600, help="seconds per cell")
+    run.add_argument("--cell-timeout", type=positive(int), default=600, help="seconds per cell")
 
     commands.add_parser("doctor", help="print the environment report")
 
@@ -36,10 +63,12 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--chapter", required=True, help="chapter number, such as 05")
     grade.add_argument("--out", required=True, help="folder for gradebook.csv, feedback/, results/")
     grade.add_argument("--source", default=None, help="instructor notebooks (default: notebooks/)")
-    grade.add_argument("--workers", type=int, default=None, help="parallel runs (default: cores)")
-    grade.add_argument("--cell-timeout", type=float, default=300, help="seconds per cell")
-    grade.add_argument("--notebook-timeout", type=float, default=1800, help="seconds per notebook")
-    grade.add_argument("--memory-mb", type=int, default=4096,
+    grade.add_argument("--workers", type=positive(int), default=None,
+                       help="parallel runs (default: cores)")
+    grade.add_argument("--cell-timeout", type=positive(float), default=300, help="seconds per cell")
+    grade.add_argument("--notebook-timeout", type=positive(float), default=1800,
+                       help="seconds per notebook")
+    grade.add_argument("--memory-mb", type=positive(int, zero=True), default=4096,
                        help="resident-memory limit per kernel in MiB (0: none)")
     grade.add_argument("--regrade", action="store_true", help="ignore saved results")
     grade.add_argument("--every-cell", action="store_true",

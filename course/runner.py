@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from course.project import NOTEBOOKS, ROOT, chapter_notebooks
 
@@ -103,15 +105,17 @@ def run_notebook(path: Path, out: Path, cell_timeout: int = 600) -> RunRecord:
     from nbconvert import HTMLExporter
 
     notebook = nbformat.read(path, as_version=4)
+    sockets = tempfile.TemporaryDirectory(prefix="course-kernel-")
     client = NotebookClient(
         notebook,
+        km=kernel_manager(Path(sockets.name)),
         timeout=cell_timeout,
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
     )
     error = ""
     start = time.perf_counter()
-    with PeakMemory() as memory:
+    with sockets, PeakMemory() as memory:
         try:
             client.execute()
         except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
@@ -125,6 +129,23 @@ def run_notebook(path: Path, out: Path, cell_timeout: int = 600) -> RunRecord:
     html, _ = HTMLExporter().from_notebook_node(notebook)
     (out / "html" / f"{path.stem}.html").write_text(html, encoding="utf-8")
     return RunRecord(path.name, seconds, memory.peak_bytes / 2**20, error)
+
+
+def kernel_manager(folder: Path) -> Any:
+    """A manager for a Python kernel that talks over Unix sockets in ``folder``, not TCP.
+
+    No port is opened on the machine, and the kernel does not warn, at every start, that it is
+    "running over TCP without encryption". On Windows, which has no such sockets, it is TCP.
+
+    Args:
+        folder: a private folder for the connection file and the sockets.
+    """
+    from jupyter_client.manager import KernelManager
+
+    if os.name == "nt":
+        return KernelManager(kernel_name="python3")
+    return KernelManager(kernel_name="python3", transport="ipc", ip=str(folder / "kernel"),
+                         connection_file=str(folder / "kernel.json"))
 
 
 def timing_table(records: list[RunRecord]) -> str:

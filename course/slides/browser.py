@@ -104,10 +104,31 @@ def serve(directory: str | Path) -> Iterator[str]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        with _no_proxy_for_this_machine():
+            yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextlib.contextmanager
+def _no_proxy_for_this_machine() -> Iterator[None]:
+    """Add 127.0.0.1 and localhost to ``NO_PROXY`` while the block runs.
+
+    Behind a proxy (``HTTP_PROXY`` set) Python's ``urllib`` would send requests for the local
+    server to the proxy, which cannot reach it. Chromium bypasses proxies for loopback itself.
+    """
+    saved = {name: os.environ.get(name) for name in ("no_proxy", "NO_PROXY")}
+    for name, value in saved.items():
+        os.environ[name] = ",".join(part for part in (value, "127.0.0.1", "localhost") if part)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def print_pdfs(directory: Path, names: list[str], width: int, height: int) -> list[Path]:
