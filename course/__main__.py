@@ -1,6 +1,6 @@
 """Command line: ``python -m course run [CHAPTER ...]``; ``python -m course doctor``;
 ``python -m course slides [CHAPTER ...] [--pdf]``;
-``python -m course release notebooks/ --out student/``;
+``python -m course release notebooks/ --out student/``; ``python -m course bench [--quick]``;
 ``python -m course grade SUBMISSIONS --chapter NN --out grades/`` (see docs/instructors.md)."""
 
 from __future__ import annotations
@@ -77,7 +77,20 @@ def main(argv: list[str] | None = None) -> int:
                        help="run submissions without the bubblewrap sandbox (unsafe: they can "
                             "read your notebooks and other submissions)")
 
+    bench = commands.add_parser("bench", help="measure training and generation speed here")
+    bench.add_argument("--steps", type=int, default=2000, help="GPT training steps (default 2000)")
+    bench.add_argument("--quick", action="store_true", help="a few steps of everything (tests)")
+    bench.add_argument("--out", default=None, help="JSON file (default: build/bench.json)")
+
     args = parser.parse_args(argv)
+    if args.command == "bench":
+        if args.steps < 1:
+            print(f"error: --steps must be at least 1, got {args.steps}", file=sys.stderr)
+            return 2
+        from course.bench import run_bench
+
+        report = run_bench(args.steps, args.quick, args.out)
+        return 0 if all(report.checks.values()) else 1
     if args.command == "run":
         from course.runner import run as run_chapters
 
