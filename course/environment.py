@@ -73,11 +73,6 @@ def gpu_names() -> tuple[str, ...]:
         return tuple(device.name for device in tf.config.list_physical_devices("GPU"))
 
 
-def in_colab() -> bool:
-    """Whether this code runs inside Google Colab."""
-    return "google.colab" in sys.modules
-
-
 @dataclass(frozen=True)
 class Requirement:
     """One package the kit needs, with what is installed and whether that is in range."""

@@ -9,20 +9,10 @@ from __future__ import annotations
 import difflib
 import functools
 import textwrap
+import tomllib  # the kit needs Python 3.11 (pyproject.toml), which has it
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10: the same parser is published as `tomli`.
-    try:
-        import tomli as tomllib  # type: ignore[no-redef]
-    except ModuleNotFoundError as exc:  # pragma: no cover - only on Python 3.10 without tomli
-        raise ModuleNotFoundError(
-            "course.data needs Python 3.11 or newer (for tomllib), "
-            "or the `tomli` package on Python 3.10: pip install tomli"
-        ) from exc
 
 #: The registry file: ``<repo root>/data/registry.toml`` (the kit is used from a checkout).
 REGISTRY_PATH = Path(__file__).resolve().parents[2] / "data" / "registry.toml"
