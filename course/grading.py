@@ -52,6 +52,7 @@ from typing import Any
 import nbformat
 
 from course import grading_guard, grading_plan, sandbox
+from course.common import select_chapters, strip_ansi, write_atomic
 from course.exercises import Exercise, GradedNotebook, build_graded_notebook, parse_exercises
 from course.grading_plugin import KERNEL_DIED, MEMORY_EXCEEDED, TIME_UP
 
@@ -154,12 +155,16 @@ def find_chapter(source: Path, chapter: str) -> Path:
         ValueError: when no notebook, or several, match.
     """
     number = chapter.zfill(2)
-    matches = sorted(Path(source).glob(f"{number}_*.ipynb"))
+    try:
+        matches = select_chapters(Path(source).glob("[0-9][0-9]_*.ipynb"), [number], "notebook")
+    except ValueError as error:
+        matches, found = [], str(error).split("Chapters: ", 1)[-1].rstrip(".")
+    else:
+        found = ", ".join(path.stem for path in matches)
     if len(matches) != 1:
-        found = ", ".join(p.name for p in sorted(Path(source).glob("[0-9][0-9]_*.ipynb")))
         raise ValueError(
             f"Expected one notebook {number}_*.ipynb in {source}, found {len(matches)}. "
-            f"Chapters there: {found or 'none'}. Pass --chapter with one of them (or --source)."
+            f"Chapters there: {found}. Pass --chapter with one of them (or --source)."
         )
     return matches[0]
 
@@ -227,7 +232,6 @@ class SandboxUnavailable(RuntimeError):
     """Grading was asked to use the sandbox, and this machine cannot run it."""
 
 
-_ANSI = re.compile(r"(?:\x1b|#x1B)\[[0-9;]*[A-Za-z]")
 _EXCEPTION_LINE = re.compile(r"^([A-Z]\w*(?:\.\w+)*)(?::\s*(.*))?$")
 _EXCEPTION_NAME = r"(?:Error|Exception|Failed|Interrupt|Exit|Iteration|Died)$"
 _TIMEOUT = re.compile(r"Timeout of ([\d.]+) seconds exceeded")
@@ -296,7 +300,7 @@ def failure_reason(message: str, limits: Limits | None = None) -> str:
         'it ran for more than 5 s and was stopped (an endless loop, or too slow?)'
     """
     limits = limits or Limits()
-    text = _ANSI.sub("", message)
+    text = strip_ansi(message)
     if MEMORY_EXCEEDED in text:
         return (
             f"it used more than the {limits.memory_mb} MiB of memory allowed and was stopped "
@@ -853,13 +857,6 @@ def gradebook_csv(results: Iterable[dict[str, Any]], numbers: list[str]) -> str:
     return buffer.getvalue()
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.partial")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)
-
-
 def _load_result(path: Path) -> dict[str, Any] | None:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -1004,7 +1001,7 @@ def grade(
                 results[student] = result
             else:
                 student = result["student"]
-                _write_atomic(results_dir / f"{student}.json", json.dumps(result, indent=1))
+                write_atomic(results_dir / f"{student}.json", json.dumps(result, indent=1))
                 results[student] = result
             progress.update(1)
             if show_progress:
@@ -1023,8 +1020,8 @@ def grade(
     progress.close()
     ordered = [results[s.student] for s in students if s.student in results]
     for result in ordered:
-        _write_atomic(out / "feedback" / f"{result['student']}.md", feedback_markdown(result))
-    _write_atomic(out / "gradebook.csv", gradebook_csv(ordered, numbers))
+        write_atomic(out / "feedback" / f"{result['student']}.md", feedback_markdown(result))
+    write_atomic(out / "gradebook.csv", gradebook_csv(ordered, numbers))
     return ordered
 
 

@@ -43,6 +43,8 @@ from queue import Empty
 
 import pytest
 
+from course.common import strip_ansi
+
 KERNEL_DIED = "course-grading: the kernel died"
 TIME_UP = "course-grading: the notebook's time limit"
 MEMORY_EXCEEDED = "course-grading: the kernel used more resident memory than"
@@ -108,7 +110,6 @@ def pytest_runtest_makereport(
     return report
 
 
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _EXCEPTION_LINE = re.compile(r"^[A-Z]\w*(?:\.\w+)*(?::|$)")
 
 
@@ -125,7 +126,7 @@ def without_source(report: str) -> str:
         Cell 5: Cell execution caused an exception
         CheckFailed: secret(1) is 2, expected 3.
     """
-    lines = _ANSI.sub("", report).splitlines()
+    lines = strip_ansi(report).splitlines()
     start = next((i for i, line in enumerate(lines) if line.strip() == "Traceback:"), len(lines))
     ends = [i for i, line in enumerate(lines) if i > start and _EXCEPTION_LINE.match(line)]
     return "\n".join(lines[:2] + (lines[ends[-1] :] if ends else []))

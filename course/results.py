@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from course.common import write_atomic
 from course.evaluation import PerCharacterLoss
 from course.project import ROOT
 
@@ -129,10 +130,7 @@ def record(profile: str, result: Result) -> list[Result]:
     if not any(row.model == result.model for row in rows):
         replaced.append(result)
     path = results_path(profile)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps([asdict(row) for row in replaced], indent=1))
-    temporary.replace(path)
+    write_atomic(path, json.dumps([asdict(row) for row in replaced], indent=1))
     return replaced
 
 

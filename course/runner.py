@@ -9,7 +9,6 @@ every chapter with its plots, samples and tables without running anything.
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 import threading
 import time
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from course.common import select_chapters, strip_ansi
 from course.project import NOTEBOOKS, ROOT, chapter_notebooks
 
 
@@ -73,19 +73,7 @@ def select_notebooks(chapters: list[str] | None = None) -> list[Path]:
         >>> [path.name[:2] for path in select_notebooks(["00"])]
         ['00']
     """
-    notebooks = chapter_notebooks()
-    if not chapters:
-        return notebooks
-    chosen = []
-    for chapter in chapters:
-        matches = [
-            nb for nb in notebooks if nb.name.startswith(chapter.zfill(2)) or nb.stem == chapter
-        ]
-        if not matches:
-            valid = ", ".join(nb.name[:2] for nb in notebooks)
-            raise ValueError(f"No chapter {chapter!r}. Chapters: {valid}.")
-        chosen.extend(matches)
-    return chosen
+    return select_chapters(chapter_notebooks(), chapters, "notebook")
 
 
 def run_notebook(path: Path, out: Path, cell_timeout: int = 600) -> RunRecord:
@@ -119,7 +107,7 @@ def run_notebook(path: Path, out: Path, cell_timeout: int = 600) -> RunRecord:
         try:
             client.execute()
         except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
-            plain = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))  # drop terminal colour codes
+            plain = strip_ansi(str(exc))
             lines = [line for line in plain.strip().splitlines() if line.strip()]
             error = f"{type(exc).__name__}: {lines[-1] if lines else ''}"
     seconds = time.perf_counter() - start

@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from course.common import select_chapters
 from course.project import ROOT
 from course.slides import figures as slide_figures
 from course.slides.deck import Deck, read_deck, render_slide
@@ -107,17 +108,7 @@ def deck_paths(chapters: list[str] | None = None) -> list[Path]:
         >>> [path.name for path in deck_paths(["00"])]
         ['00_setup.md']
     """
-    paths = sorted(SLIDES.glob("[0-9][0-9]_*.md"))
-    if not chapters:
-        return paths
-    chosen = []
-    for chapter in chapters:
-        matches = [path for path in paths if path.name.startswith(f"{chapter.zfill(2)}_")]
-        if not matches:
-            known = ", ".join(path.stem for path in paths)
-            raise ValueError(f"No deck for chapter {chapter!r} in {SLIDES}. Decks: {known}.")
-        chosen.extend(matches)
-    return chosen
+    return select_chapters(SLIDES.glob("[0-9][0-9]_*.md"), chapters, "deck")
 
 
 def _figure_html(deck: Deck, out: Path) -> tuple[dict[str, str], list[Path]]:
