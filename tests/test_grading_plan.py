@@ -2,7 +2,9 @@
 
 The plan is tested on hand-made notebooks (no kernel), then for real on two tiny chapters: one
 whose unneeded cell would fail if it ran, and one whose check depends on a change the plan cannot
-see (an alias), which the self-check with the instructor's solution must catch.
+see (an alias), which the self-check with the instructor's solution must catch. The same tiny
+chapter then tests two grading paths: the chapter's own code failing, and the notebook's time
+limit running out in it.
 """
 
 from __future__ import annotations
@@ -98,3 +100,33 @@ def test_the_plan_is_checked_with_the_instructors_solution(tmp_path, capsys, set
     assert result["cells_run"] == ("every cell" if every_cell else "the cells the checks need")
     warning = capsys.readouterr().err
     assert ("running every cell of the chapter" in warning) == every_cell
+
+
+@pytest.mark.parametrize(
+    ("extra", "limits", "error"),
+    [
+        ("raise RuntimeError('the chapter is broken')", {},
+         "the chapter's own code failed before any check ran (the chapter's code cell 1: "
+         "RuntimeError: the chapter is broken)"),
+        ("import time\ntime.sleep(60)", {"notebook_timeout": 10, "cell_timeout": 60},
+         "the chapter's own code failed before any check ran (the chapter's code cell 1: "
+         "stopped: the notebook's time limit of 10 s ran out)"),
+    ],
+    ids=["chapter-code-fails", "notebook-time-limit"],
+)
+def test_a_chapter_that_fails_or_runs_out_of_time_scores_zero_with_the_reason(
+    tmp_path, extra, limits, error
+):
+    instructor = _chapter("data = [1]", extra)
+    (tmp_path / "notebooks").mkdir()
+    nbformat.write(instructor, tmp_path / "notebooks" / "98_plan.ipynb")
+    (tmp_path / "subs").mkdir()
+    nbformat.write(instructor, tmp_path / "subs" / "ann.ipynb")
+    settings = {**LIMITS.__dict__, "every_cell": True, **limits}
+    (result,) = grading.grade(tmp_path / "subs", "98", tmp_path / "out",
+                              source=tmp_path / "notebooks", limits=grading.Limits(**settings),
+                              workers=1, show_progress=False)
+    assert result["total"] == 0
+    assert result["error"] == error
+    feedback = (tmp_path / "out" / "feedback" / "ann.md").read_text()
+    assert "could not be graded normally" in feedback
