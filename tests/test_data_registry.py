@@ -33,7 +33,8 @@ def test_registry_file_is_at_repo_root():
 
 def test_list_datasets():
     assert data.list_datasets() == [
-        "fra-eng", "pydoc", "sst2", "stdlib", "tinyshakespeare", "toy-fra-eng"
+        "cmn-eng", "fra-eng", "pydoc", "sst2", "stdlib", "tinyshakespeare", "toy-fra-eng",
+        "zh-sample",
     ]
 
 
@@ -93,7 +94,7 @@ def test_unknown_name_lists_valid_names_and_a_close_match():
     for name in data.list_datasets():
         assert name in message
     assert isinstance(err.value, ValueError)
-    with pytest.raises(data.DatasetError, match="Valid names: fra-eng, pydoc, sst2"):
+    with pytest.raises(data.DatasetError, match="Valid names: cmn-eng, fra-eng, pydoc"):
         data.load_text("nothing-like-it")
 
 

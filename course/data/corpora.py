@@ -72,9 +72,17 @@ def _stdlib_text(max_chars: int | None) -> str:
     return text if max_chars is None else text[:max_chars]
 
 
+def _shipped_text(file_name: str) -> str:
+    """A small corpus shipped in the kit's data/ folder, without its '#' comment lines."""
+    path = Path(__file__).resolve().parents[2] / "data" / file_name
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return "\n".join(line for line in lines if not line.startswith("#")) + "\n"
+
+
 _BUILDERS: dict[str, Callable[[int | None], str]] = {
     "pydoc": lambda max_chars: _pydoc_text()[:max_chars],
     "stdlib": _stdlib_text,
+    "zh-sample": lambda max_chars: _shipped_text("zh_sample.txt")[:max_chars],
 }
 
 
