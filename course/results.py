@@ -198,3 +198,143 @@ class ResultsTable:
 def table(profile: str) -> ResultsTable:
     """The stored table of a profile, ready to display."""
     return ResultsTable(load(profile))
+
+
+# ---------------------------------------------------------------------------------------------
+# Classifiers (chapter 08 on): accuracy on a labelled test set, beside the majority class.
+#
+# A masked language model's loss is not a next-token loss per character (it predicts 15% of the
+# tokens from both sides), so an encoder gets no row in the table above. Its own table records
+# what it was pretrained for: accuracy after fine-tuning on a task, with the share of the most
+# common class in the same test set, the accuracy of a model that learned nothing.
+
+
+@dataclass
+class ClassifierResult:
+    """One row of the classifier table.
+
+    Args:
+        model: a short name, unique in the table (``"encoder, MLM + NSP, 1,000 labels"``).
+        chapter: the chapter that trained it.
+        task: the test set, e.g. ``"sst2 dev"``.
+        parameters: number of trainable parameters.
+        labels: how many labelled examples it was fine-tuned on.
+        accuracy: share of the test set classified correctly.
+        majority: share of the test set in its most common class (the baseline).
+        test_size: number of test examples.
+        train_seconds: wall time of fine-tuning (pretraining not included).
+        notes: anything else worth a word.
+    """
+
+    model: str
+    chapter: str
+    task: str
+    parameters: int
+    labels: int
+    accuracy: float
+    majority: float
+    test_size: int
+    train_seconds: float
+    notes: str = ""
+    recorded_at: float = field(default_factory=time.time)
+
+    def __post_init__(self):
+        for name in ("accuracy", "majority"):
+            value = getattr(self, name)
+            if not (isinstance(value, int | float) and 0.0 <= value <= 1.0):
+                raise ValueError(f"{name} must be a share between 0 and 1, got {value!r}.")
+        if self.test_size < 1:
+            raise ValueError(f"test_size must be positive, got {self.test_size}.")
+
+    @property
+    def gain(self) -> float:
+        """Accuracy above the majority-class baseline, in points of accuracy (0 to 1)."""
+        return self.accuracy - self.majority
+
+
+def classifier_results_path(profile: str) -> Path:
+    """Where the classifier table of one profile is stored (beside the LM table)."""
+    return results_path(profile).with_name(f"{profile}-classifiers.json")
+
+
+def load_classifiers(profile: str) -> list[ClassifierResult]:
+    """All classifier rows recorded so far under a profile.
+
+    Example:
+        >>> isinstance(load_classifiers("fast"), list)
+        True
+    """
+    path = classifier_results_path(profile)
+    if not path.exists():
+        return []
+    try:
+        rows = json.loads(path.read_text())
+    except json.JSONDecodeError as error:
+        raise ValueError(
+            f"The classifier results file {path} is not valid JSON ({error}). Delete it and "
+            "rerun the chapters to rebuild it."
+        ) from error
+    return [ClassifierResult(**row) for row in rows]
+
+
+def record_classifier(profile: str, result: ClassifierResult) -> list[ClassifierResult]:
+    """Add a classifier row (replacing one with the same model name and task) and save.
+
+    Args:
+        profile: the profile name the result was measured under.
+        result: the row.
+
+    Returns:
+        The whole classifier table after the change.
+    """
+    rows = load_classifiers(profile)
+    same = [row.model == result.model and row.task == result.task for row in rows]
+    replaced = [result if is_same else row for row, is_same in zip(rows, same, strict=True)]
+    if not any(same):
+        replaced.append(result)
+    path = classifier_results_path(profile)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps([asdict(row) for row in replaced], indent=1))
+    temporary.replace(path)
+    return replaced
+
+
+class ClassifierTable(ResultsTable):
+    """The classifier rows, displayable as the LM table is.
+
+    Example:
+        >>> row = ClassifierResult("encoder", "08", "sst2 dev", 1000, 100, 0.75, 0.5, 872, 3.0)
+        >>> print(ClassifierTable([row]))  # doctest: +NORMALIZE_WHITESPACE
+        model    chapter  task      parameters  labels  accuracy  majority class  gain    train s
+        encoder  08       sst2 dev  1,000       100     0.750     0.500           +0.250  3.0
+    """
+
+    COLUMNS = (
+        "model", "chapter", "task", "parameters", "labels", "accuracy", "majority class", "gain",
+        "train s",
+    )
+
+    def __init__(self, rows: list[ClassifierResult]):
+        super().__init__(rows, show_context=True)
+
+    def _cells(self) -> list[list[str]]:
+        return [
+            [
+                row.model,
+                row.chapter,
+                row.task,
+                f"{row.parameters:,}",
+                f"{row.labels:,}",
+                f"{row.accuracy:.3f}",
+                f"{row.majority:.3f}",
+                f"{row.gain:+.3f}",
+                f"{row.train_seconds:.1f}",
+            ]
+            for row in self.rows
+        ]
+
+
+def classifier_table(profile: str) -> ClassifierTable:
+    """The stored classifier table of a profile, ready to display."""
+    return ClassifierTable(load_classifiers(profile))
