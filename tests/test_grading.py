@@ -27,8 +27,9 @@ import nbformat
 import psutil
 import pytest
 
-from course import grading, sandbox
+from course import grading
 from course.exercises import release_notebook
+from course.grading import sandbox
 from tests import synthetic_chapter as chapter
 
 SANDBOX = not sandbox.unavailable_reason()

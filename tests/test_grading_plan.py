@@ -1,4 +1,4 @@
-"""Grading runs only the chapter code that the answers and checks need (course.grading_plan).
+"""Grading runs only the chapter code that the answers and checks need (course.grading.plan).
 
 The plan is tested on hand-made notebooks (no kernel), then for real on two tiny chapters: one
 whose unneeded cell would fail if it ran, and one whose check depends on a change the plan cannot
@@ -13,9 +13,10 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from course import grading, sandbox
+from course import grading
 from course.exercises import GradedCell, GradedNotebook
-from course.grading_plan import SKIPPED, graded_sources
+from course.grading import sandbox
+from course.grading.plan import SKIPPED, graded_sources
 
 LIMITS = grading.Limits(cell_timeout=10, notebook_timeout=120, memory_mb=512,
                         sandbox=not sandbox.unavailable_reason())

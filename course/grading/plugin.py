@@ -1,6 +1,6 @@
 """A pytest plugin that :mod:`course.grading` loads into each grading run, next to nbval.
 
-It runs inside the grading subprocess (``python -m pytest -p course.grading_plugin ...``), never
+It runs inside the grading subprocess (``python -m pytest -p course.grading.plugin ...``), never
 in the instructor's own process, and changes six things about an nbval run:
 
 * ``--course-secrets-fd N`` reads the source of the hidden checks, as JSON ``{cell number:
@@ -9,9 +9,9 @@ in the instructor's own process, and changes six things about an nbval run:
   removed again from failure reports (the grader only needs the error's last line).
 
 * ``--course-sandbox DIR`` starts the kernel inside the bubblewrap sandbox of
-  :mod:`course.sandbox`, talking to nbval over Unix sockets in ``DIR`` (the one folder of the
-  grader's it can write), with ``interrupt_mode: message`` so that a cell's timeout still reaches
-  it. Without the option the kernel starts as nbval would start it.
+  :mod:`course.grading.sandbox`, talking to nbval over Unix sockets in ``DIR`` (the one folder of
+  the grader's it can write), with ``interrupt_mode: message`` so that a cell's timeout still
+  reaches it. Without the option the kernel starts as nbval would start it.
 * ``--course-memory-limit BYTES`` limits the kernel's *resident* memory: a thread of pytest adds
   up the resident memory (RSS) of the kernel and its child processes 20 times a second and kills
   them all past the limit; the cell then fails with :data:`MEMORY_EXCEEDED`. Core dumps are off.
@@ -250,7 +250,7 @@ def _start_kernels(sandbox: str, memory_limit: int) -> None:
         from jupyter_client.manager import KernelManager
 
         if sandbox:
-            from course.sandbox import kernel_command
+            from course.grading.sandbox import kernel_command
 
             folder = Path(sandbox)
             argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
