@@ -119,7 +119,15 @@ for folder in ({submissions!r}, os.path.dirname({instructor!r}), {grades!r}, {ho
                 BREACHES.append("appended to " + name)
             except OSError:
                 pass
-for folder in ({submissions!r}, {grades!r}, {home!r}, "/", os.path.dirname(sys.executable)):
+try:  # the private /tmp is a tmpfs of a quarter of the memory limit (here 256 MiB)
+    with open("/tmp/fill", "wb") as file:
+        for _ in range(300):
+            file.write(bytes(2**20))
+    BREACHES.append("wrote 300 MiB into /tmp")
+except OSError:
+    pass
+os.remove("/tmp/fill")
+for folder in ({submissions!r}, {grades!r}, {home!r}, "/", "/dev", os.path.dirname(sys.executable)):
     try:
         with open(os.path.join(folder, "hacked.txt"), "w") as file:
             file.write("hacked")

@@ -258,8 +258,10 @@ def _start_kernels(sandbox: str, memory_limit: int) -> None:
                 kernel_name="course-sandbox", transport="ipc", ip=str(folder / "kernel"),
                 connection_file=str(folder / "kernel.json"),
             )
+            tmp_bytes = max(2**28, memory_limit // 4) if memory_limit else 2**30
             km._kernel_spec = KernelSpec(  # noqa: SLF001 - no public way to give a spec object
-                argv=kernel_command(argv, writable=folder, env=dict(os.environ)),
+                argv=kernel_command(argv, writable=folder, env=dict(os.environ),
+                                    tmp_bytes=tmp_bytes),
                 display_name="Python 3 (grading sandbox)", language="python",
                 interrupt_mode="message", env={},
             )

@@ -9,10 +9,11 @@ code of the answer cells runs with
   installation, the virtual environment), the kit's own code (``course/``, ``data/registry.toml``,
   ``pyproject.toml``) and the downloaded datasets, nothing else: not the instructor's notebooks,
   not the submissions, not ``grades/``, not the home folder;
-* a private ``/tmp`` (its working folder, ``/tmp/work``, and ``HOME=/tmp/home``) that vanishes
-  with it, a read-only root (the folders above the binds exist, empty), and one writable folder
-  of the grader's, holding only the kernel's connection file and sockets (the kernel talks to
-  nbval over Unix sockets, since it has no network);
+* a private ``/tmp`` of limited size (its working folder, ``/tmp/work``, and
+  ``HOME=/tmp/home``) that vanishes with it, a read-only ``/dev``, a read-only root (the folders
+  above the binds exist, empty), and one writable folder of the grader's, holding only the
+  kernel's connection file and sockets (the kernel talks to nbval over Unix sockets, since it has
+  no network);
 * a clean environment (``--clearenv``, then only the variables the kit reads);
 * ``--die-with-parent`` and a PID namespace: when the kernel or the nbval process that started it
   ends, every process the submission started ends too.
@@ -35,6 +36,8 @@ from course.project import ROOT
 INSIDE_WORK = "/tmp/work"
 """The kernel's working folder inside the sandbox (on its private ``/tmp``)."""
 INSIDE_HOME = "/tmp/home"
+SHM_BYTES = 64 * 2**20
+"""The size of the sandbox's ``/dev/shm`` (Python's multiprocessing keeps its semaphores there)."""
 PASSED_VARIABLES = (
     "LANG", "LC_ALL", "LC_CTYPE", "TZ", "MPLBACKEND", "PYTHONDONTWRITEBYTECODE", "PYTHONHASHSEED",
     "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",
@@ -112,7 +115,9 @@ def readable_paths() -> list[Path]:
     return unique
 
 
-def kernel_command(argv: list[str], *, writable: Path, env: dict[str, str]) -> list[str]:
+def kernel_command(
+    argv: list[str], *, writable: Path, env: dict[str, str], tmp_bytes: int = 2**30
+) -> list[str]:
     """The command that runs ``argv`` (a kernel) inside the sandbox.
 
     Args:
@@ -121,6 +126,8 @@ def kernel_command(argv: list[str], *, writable: Path, env: dict[str, str]) -> l
         writable: a folder of the grader's bound read-write at the same path (the kernel's
             connection file and sockets); nothing else outside is writable.
         env: the environment to take the variables of :data:`PASSED_VARIABLES` from.
+        tmp_bytes: the size of the private ``/tmp`` (a tmpfs: it takes memory, which the
+            resident-memory limit does not count); ``/dev/shm`` gets :data:`SHM_BYTES`.
 
     Returns:
         The full command line, starting with ``bwrap``.
@@ -133,7 +140,9 @@ def kernel_command(argv: list[str], *, writable: Path, env: dict[str, str]) -> l
         raise RuntimeError(unavailable_reason())
     args = [
         program, "--unshare-all", "--die-with-parent", "--new-session", "--hostname", "grading",
-        "--ro-bind", "/usr", "/usr", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+        "--ro-bind", "/usr", "/usr", "--proc", "/proc", "--dev", "/dev",
+        "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm", "--remount-ro", "/dev",
+        "--size", str(tmp_bytes), "--tmpfs", "/tmp",
         "--dir", INSIDE_WORK, "--dir", INSIDE_HOME, "--chdir", INSIDE_WORK,
     ]
     for name in ("bin", "lib", "lib32", "lib64", "sbin"):
