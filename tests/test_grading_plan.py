@@ -131,3 +131,17 @@ def test_a_chapter_that_fails_or_runs_out_of_time_scores_zero_with_the_reason(
     assert result["error"] == error
     feedback = (tmp_path / "out" / "feedback" / "ann.md").read_text()
     assert "could not be graded normally" in feedback
+
+
+def test_a_guard_that_flags_the_instructors_own_solution_stops_grading(tmp_path):
+    # A chapter that patches course.checks itself, as no chapter should: the guard (which takes
+    # its snapshot before any cell runs) flags the solution, and grading stops before any student.
+    instructor = _chapter("data = [1]", "import course.checks\ncourse.checks.check_shape = print")
+    (tmp_path / "notebooks").mkdir()
+    nbformat.write(instructor, tmp_path / "notebooks" / "98_plan.ipynb")
+    (tmp_path / "subs").mkdir()
+    nbformat.write(instructor, tmp_path / "subs" / "ann.ipynb")
+    with pytest.raises(ValueError, match="Your own solution of 98_plan.ipynb is flagged"):
+        grading.grade(tmp_path / "subs", "98", tmp_path / "out", source=tmp_path / "notebooks",
+                      limits=LIMITS, workers=1, show_progress=False)
+    assert not list((tmp_path / "out" / "results").glob("*.json"))

@@ -47,7 +47,7 @@ from typing import Any
 import nbformat
 
 from course.common import write_atomic
-from course.exercises import build_graded_notebook, parse_exercises
+from course.exercises import Exercise, build_graded_notebook, parse_exercises
 from course.grading import sandbox
 from course.grading.reporting import (
     ISOLATION_NONE,
@@ -92,6 +92,7 @@ def grade_submission(
     limits: Limits,
     batch: _Batch | None = None,
     private: Iterable[str | Path] = (),
+    exercises: list[Exercise] | None = None,
 ) -> dict[str, Any]:
     """Grade one submission; never raises for anything the submission contains.
 
@@ -103,11 +104,12 @@ def grade_submission(
         batch: the batch this run belongs to, so an interruption can stop it.
         private: folders whose paths must not appear in the feedback (the instructor's notebooks,
             the submissions, the output); the home folder and the kit's folder always are.
+        exercises: the chapter's exercises, when the caller has parsed them once for a batch.
 
     Returns:
         The result record that is saved as ``results/<student>.json``.
     """
-    exercises = parse_exercises(instructor)
+    exercises = exercises if exercises is not None else parse_exercises(instructor)
     result: dict[str, Any] = {
         "version": RESULT_VERSION,
         "student": submission.student,
@@ -195,11 +197,21 @@ def _check_the_plan(
 
     Returns:
         ``limits``, or the same with ``every_cell=True`` when the solution lost points.
+
+    Raises:
+        ValueError: when the tamper guard flags the instructor's own solution (the guard is then
+            wrong about this chapter, and would score every submission 0).
     """
     import dataclasses
 
     check = grade_submission(Submission("(instructor's solution)", path), instructor, path.name,
                              limits)
+    if check["error"].startswith(TAMPERED_ERROR):
+        raise ValueError(
+            f"Your own solution of {path.name} is flagged as tampering with the checks "
+            f"({check['error']}). The guard (course/grading/guard.py) would score every "
+            "submission 0, so grading stops; please report this as a bug of the kit."
+        )
     if check["total"] == check["max_total"]:
         if show_progress:
             print(f"The instructor's solution scores {check['total']}/{check['max_total']} "
@@ -293,7 +305,8 @@ def grade(
     pool = ThreadPoolExecutor(max_workers=workers)
     try:
         futures = {
-            pool.submit(grade_submission, s, instructor, path.name, limits, batch, private): s
+            pool.submit(grade_submission, s, instructor, path.name, limits, batch, private,
+                        exercises): s
             for s in todo
         }
         for future in as_completed(futures):

@@ -13,10 +13,10 @@ The unit is a top-level statement of a chapter cell (a ``def`` with its body, a 
 body). A statement is needed when a later needed statement, answer or check reads a name it
 
 * binds (``x = ...``, ``def x``, ``import x``, ``for x in ...``), or
-* may change: ``x.attribute = ...``, ``x[i] = ...``, ``x += ...``, ``x.method(...)``, or, in a
-  statement that is a call whose result is dropped, ``x`` as the function or an argument
-  (``train(x, ...)``, ``x(batch)``), unless its name is in capitals (``VOCABULARY_SIZE``: the
-  kit's constants);
+* may change: ``x.attribute = ...``, ``x[i] = ...``, ``x += ...``, ``x.method(...)`` (also
+  ``x[i].method(...)``), or, in a statement that is a call whose result is dropped, ``x`` as the
+  function or an argument (``train(x, ...)``, ``x(batch)``), unless its name is in capitals
+  (``VOCABULARY_SIZE``: the kit's constants);
 
 and a statement that binds and reads no variable at all (``course.seed_everything(0)``,
 ``plt.style.use(...)``) is kept for its effect on the libraries. Names bound by imports, ``def``
@@ -74,11 +74,14 @@ def cell_names(source: str) -> CellNames:
     Example:
         >>> names = cell_names("import numpy as np\nmodel = build()\nmodel.fit(np.ones(3))\n"
         ...                    "history = train(model, steps=profile.steps)\nupdate(state)\n"
+        ...                    "log['losses'].append(1)\n"
         ...                    "def loss(batch):\n    return model(batch) + SCALE")
-        >>> sorted(names.binds), sorted(names.changes), sorted(names.definitions)
-        (['history', 'loss', 'model', 'np'], ['model', 'np', 'state', 'update'], ['loss', 'np'])
+        >>> sorted(names.binds), sorted(names.definitions)
+        (['history', 'loss', 'model', 'np'], ['loss', 'np'])
+        >>> sorted(names.changes)
+        ['log', 'model', 'np', 'state', 'update']
         >>> sorted(names.reads)
-        ['SCALE', 'build', 'model', 'np', 'profile', 'state', 'train', 'update']
+        ['SCALE', 'build', 'log', 'model', 'np', 'profile', 'state', 'train', 'update']
     """
     code = _python(source)
     try:
@@ -114,11 +117,12 @@ def cell_names(source: str) -> CellNames:
                 changes.add(base.id)
         elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
             changes.add(node.target.id)
-        elif (
-            isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-            and isinstance(node.func.value, ast.Name)
-        ):
-            changes.add(node.func.value.id)  # x.method(...)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            base = node.func.value  # x.method(...), x["key"].append(...), x.a.b.method(...)
+            while isinstance(base, (ast.Attribute, ast.Subscript)):
+                base = base.value
+            if isinstance(base, ast.Name):
+                changes.add(base.id)
     for statement in tree.body:  # a call whose result is dropped is called for its effect
         if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
             call = statement.value
