@@ -6,6 +6,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +124,50 @@ def _describe(cell_index: int, graded: GradedNotebook) -> str:
     return f"the chapter's code cell {cell_index}"
 
 
+@dataclass
+class CheckRecord:
+    """How one check cell (visible or hidden) of an exercise went.
+
+    Args:
+        kind: ``"check"`` or ``"hidden"``.
+        passed: whether it ran without an error.
+        reason: why it failed (see :func:`failure_reason`), else ``""``.
+    """
+
+    kind: str
+    passed: bool
+    reason: str = ""
+
+
+@dataclass
+class ExerciseRecord:
+    """One exercise's points and what the student's feedback says about it.
+
+    Args:
+        number: the exercise's number, such as ``"05.2"``.
+        title: its title.
+        points: 1 when every check passed, else 0.
+        found: how the answer was found (``"marker"``, ``"position"``, ``"missing"``).
+        notes: remarks for the feedback.
+        answer_error: the error of the answer cell itself, if it failed.
+        checks: one :class:`CheckRecord` per check cell.
+        max_points: the exercise's points when solved.
+    """
+
+    number: str
+    title: str
+    points: int
+    found: str
+    notes: list[str] = field(default_factory=list)
+    answer_error: str = ""
+    checks: list[CheckRecord] = field(default_factory=list)
+    max_points: int = 1
+
+    def as_dict(self) -> dict[str, Any]:
+        """The record as saved in ``results/<student>.json`` (the feedback reads this form)."""
+        return asdict(self)
+
+
 def score(
     graded: GradedNotebook,
     exercises: list[Exercise],
@@ -181,36 +226,28 @@ def score(
                 passed, reason = outcomes[i].passed, reasons.get(i, "")
                 if died is not None and reason.startswith("not run: the kernel had died"):
                     reason = f"not run: the kernel had died in {_describe(died, graded)}"
-            checks.append({"kind": graded.cells[i].kind, "passed": passed, "reason": reason})
+            checks.append(CheckRecord(graded.cells[i].kind, passed, reason))
         answer_errors = [
             reasons[i] for i in cells
             if graded.cells[i].kind == "answer" and i in reasons
             and not reasons[i].startswith("not run")
         ]
-        passed = bool(checks) and all(check["passed"] for check in checks) and not error
+        passed = bool(checks) and all(check.passed for check in checks) and not error
         records.append(
-            {
-                "number": number,
-                "title": exercise.title,
-                "points": 1 if passed else 0,
-                "max_points": 1,
-                "found": graded.found.get(number, "missing"),
-                "notes": graded.notes.get(number, []),
-                "answer_error": answer_errors[0] if answer_errors else "",
-                "checks": checks,
-            }
+            ExerciseRecord(
+                number, exercise.title, 1 if passed else 0, graded.found.get(number, "missing"),
+                list(graded.notes.get(number, [])), answer_errors[0] if answer_errors else "",
+                checks,
+            ).as_dict()
         )
     return records, error
 
 
 def _empty_records(exercises: list[Exercise]) -> list[dict[str, Any]]:
+    not_run = "not run: the notebook could not be graded (see above)"
     return [
-        {
-            "number": e.number, "title": e.title, "points": 0, "max_points": 1, "found": "missing",
-            "notes": [], "answer_error": "",
-            "checks": [{"kind": "check", "passed": False,
-                        "reason": "not run: the notebook could not be graded (see above)"}],
-        }
+        ExerciseRecord(e.number, e.title, 0, "missing",
+                       checks=[CheckRecord("check", False, not_run)]).as_dict()
         for e in exercises
     ]
 
