@@ -89,3 +89,39 @@ def test_no_function_or_class_is_defined_in_two_notebooks():
                 where[name].add(path.name)
     twice = {name: sorted(places) for name, places in where.items() if len(places) > 1}
     assert not twice, f"defined in several notebooks (move it into course/): {twice}"
+
+
+def _definition_shapes(source: str) -> list[tuple[str, str]]:
+    """``(name, shape)`` of each top-level def/class: its code without its name and docstring."""
+    lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
+    try:
+        tree = ast.parse("\n".join(lines))
+    except SyntaxError:
+        return []
+    shapes = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef)):
+            name, node.name = node.name, "_"
+            first = node.body[0] if node.body else None
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                node.body = node.body[1:] or [ast.Pass()]
+            shapes.append((name, ast.dump(node, include_attributes=False)))
+    return shapes
+
+
+def test_no_function_or_class_is_defined_in_two_notebooks_under_two_names():
+    where = defaultdict(set)
+    for path in NOTEBOOKS:
+        for source in _code_cells(path):
+            for name, shape in _definition_shapes(source):
+                where[shape].add(f"{path.name}:{name}")
+    twice = [sorted(places) for places in where.values()
+             if len({place.split(":")[0] for place in places}) > 1]
+    assert not twice, f"the same code in several notebooks (move it into course/): {twice}"
+
+
+def test_the_same_code_under_two_names_is_noticed():
+    one = 'def total(values):\n    """Add."""\n    return sum(values)'
+    other = "def add_up(values):\n    return sum(values)"
+    assert _definition_shapes(one)[0][1] == _definition_shapes(other)[0][1]
+    assert _definition_shapes(one)[0][1] != _definition_shapes("def f(v):\n    return 1")[0][1]
