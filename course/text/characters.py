@@ -11,10 +11,10 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from course.text._ids import as_id_list
+from course.text._ids import VocabularyTokenizer, as_id_list
 
 
-class CharacterTokenizer:
+class CharacterTokenizer(VocabularyTokenizer):
     """Map each character of a string to an integer id, and back.
 
     The interface mirrors the keras-hub tokenizers (``tokenize``, ``detokenize``,
@@ -134,73 +134,6 @@ class CharacterTokenizer:
             'ba'
         """
         return "".join(self.id_to_token(token_id) for token_id in as_id_list(ids))
-
-    def vocabulary_size(self) -> int:
-        """Number of ids, including the unknown token if there is one.
-
-        Returns:
-            The size of the vocabulary.
-
-        Example:
-            >>> CharacterTokenizer.fit("aab").vocabulary_size()
-            2
-        """
-        return len(self._tokens)
-
-    def get_vocabulary(self) -> list[str]:
-        """All tokens in id order.
-
-        Returns:
-            A new list; ``get_vocabulary()[i]`` is the token with id ``i``.
-
-        Example:
-            >>> CharacterTokenizer(["x", "y"]).get_vocabulary()
-            ['x', 'y']
-        """
-        return list(self._tokens)
-
-    def id_to_token(self, id: int) -> str:
-        """The token with a given id.
-
-        Args:
-            id: An integer in ``[0, vocabulary_size())``.
-
-        Returns:
-            The token string.
-
-        Example:
-            >>> CharacterTokenizer(["x", "y"]).id_to_token(1)
-            'y'
-        """
-        index = int(id)
-        if not 0 <= index < len(self._tokens):
-            raise ValueError(
-                f"id={id!r} is out of range: valid ids are 0 to {len(self._tokens) - 1}. "
-                "Check that the ids came from this tokenizer."
-            )
-        return self._tokens[index]
-
-    def token_to_id(self, token: str) -> int:
-        """The id of a token.
-
-        Args:
-            token: A token from the vocabulary.
-
-        Returns:
-            Its integer id.
-
-        Example:
-            >>> CharacterTokenizer(["x", "y"]).token_to_id("x")
-            0
-        """
-        if token not in self._ids:
-            examples = ", ".join(repr(t) for t in self._tokens[:8])
-            more = ", ..." if len(self._tokens) > 8 else ""
-            raise ValueError(
-                f"Token {token!r} is not in the vocabulary. Valid tokens include: "
-                f"{examples}{more} (see get_vocabulary())."
-            )
-        return self._ids[token]
 
     def __repr__(self) -> str:
         return (

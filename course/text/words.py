@@ -16,7 +16,7 @@ from collections.abc import Collection, Iterable, Sequence
 import numpy as np
 import regex
 
-from course.text._ids import as_id_list
+from course.text._ids import VocabularyTokenizer, as_id_list
 
 PAD_TOKEN = "[PAD]"
 UNKNOWN_TOKEN = "[UNK]"
@@ -106,7 +106,7 @@ def oov_rate(tokens: Sequence[str], vocabulary: Collection[str]) -> float:
     return missing / len(tokens)
 
 
-class WordTokenizer:
+class WordTokenizer(VocabularyTokenizer):
     """Map words and punctuation to ids; words outside the vocabulary become ``[UNK]``.
 
     ``[PAD]`` is always id 0 and ``[UNK]`` id 1. ``detokenize`` joins words with spaces and
@@ -228,73 +228,8 @@ class WordTokenizer:
         tokens = [self.id_to_token(i) for i in as_id_list(ids) if i != pad_id]
         return join_words(tokens)
 
-    def vocabulary_size(self) -> int:
-        """Number of ids, including ``[PAD]`` and ``[UNK]``.
-
-        Returns:
-            The size of the vocabulary.
-
-        Example:
-            >>> WordTokenizer(["a", "b"]).vocabulary_size()
-            4
-        """
-        return len(self._tokens)
-
-    def get_vocabulary(self) -> list[str]:
-        """All tokens in id order.
-
-        Returns:
-            A new list; ``get_vocabulary()[i]`` is the token with id ``i``.
-
-        Example:
-            >>> WordTokenizer(["a"]).get_vocabulary()
-            ['[PAD]', '[UNK]', 'a']
-        """
-        return list(self._tokens)
-
-    def id_to_token(self, id: int) -> str:
-        """The token with a given id.
-
-        Args:
-            id: An integer in ``[0, vocabulary_size())``.
-
-        Returns:
-            The token string.
-
-        Example:
-            >>> WordTokenizer(["a"]).id_to_token(2)
-            'a'
-        """
-        index = int(id)
-        if not 0 <= index < len(self._tokens):
-            raise ValueError(
-                f"id={id!r} is out of range: valid ids are 0 to {len(self._tokens) - 1}. "
-                "Check that the ids came from this tokenizer."
-            )
-        return self._tokens[index]
-
-    def token_to_id(self, token: str) -> int:
-        """The id of a token (no ``[UNK]`` fallback here: unknown tokens are an error).
-
-        Args:
-            token: A token from the vocabulary.
-
-        Returns:
-            Its integer id.
-
-        Example:
-            >>> WordTokenizer(["a"]).token_to_id("[UNK]")
-            1
-        """
-        if token not in self._ids:
-            examples = ", ".join(repr(t) for t in self._tokens[:8])
-            more = ", ..." if len(self._tokens) > 8 else ""
-            hint = " (the tokenizer lowercases: try token.lower())" if self.lowercase else ""
-            raise ValueError(
-                f"Token {token!r} is not in the vocabulary{hint}. Valid tokens include: "
-                f"{examples}{more} (see get_vocabulary())."
-            )
-        return self._ids[token]
+    def _unknown_hint(self) -> str:
+        return " (the tokenizer lowercases: try token.lower())" if self.lowercase else ""
 
     def __repr__(self) -> str:
         return (
