@@ -108,7 +108,7 @@ def test_future_leak_explains_bad_arguments():
 
 
 def test_a_sequence_longer_than_the_context_is_explained():
-    with pytest.raises(ValueError, match="context is 12 tokens"):
+    with pytest.raises(ValueError, match="context is 12 tokens long"):
         _gpt()(np.zeros((1, 13), "int32"))
 
 

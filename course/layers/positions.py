@@ -8,6 +8,8 @@ position (rotary).
 
 from __future__ import annotations
 
+from typing import Any
+
 import keras
 from keras import ops
 
@@ -53,6 +55,32 @@ class SinusoidalPositionEncoding(keras.layers.Layer):
         return config
 
 
+def check_positions(length: Any, start: Any, capacity: int, what: str, fix: str) -> None:
+    """Raise a clear error when positions ``start`` to ``start + length`` go past ``capacity``.
+
+    Symbolic sizes (a tensor while tracing) are not checked: the shapes then say nothing yet.
+
+    Args:
+        length: the number of positions asked for.
+        start: the first position.
+        capacity: how many positions there are.
+        what: what has ``capacity`` positions, for the message (``"this layer's embeddings"``).
+        fix: what to do about it, for the message.
+
+    Example:
+        >>> check_positions(5, 3, 8, "the model's context", "Keep the last 8 tokens.")
+        >>> check_positions(6, 3, 8, "the model's context", "Keep the last 8 tokens.")
+        Traceback (most recent call last):
+        ...
+        ValueError: The input has 6 positions (from position 3), but the model's context is 8 ...
+    """
+    if isinstance(length, int) and isinstance(start, int) and length + start > capacity:
+        raise ValueError(
+            f"The input has {length} positions (from position {start}), but {what} is "
+            f"{capacity} tokens long. {fix}"
+        )
+
+
 @keras.saving.register_keras_serializable(package="course")
 class LearnedPositionEmbedding(keras.layers.Layer):
     """One trainable vector per position, up to ``sequence_length`` positions.
@@ -81,13 +109,11 @@ class LearnedPositionEmbedding(keras.layers.Layer):
 
     def call(self, inputs, start_index=0):
         length = ops.shape(inputs)[-2]
-        if (isinstance(length, int) and isinstance(start_index, int)
-                and length + start_index > self.sequence_length):
-            raise ValueError(
-                f"The input has {length} positions (from {start_index}), but this layer has "
-                f"embeddings for {self.sequence_length}. Shorten the input to the model's context "
-                "length, or build the model with a larger sequence_length."
-            )
+        check_positions(
+            length, start_index, self.sequence_length, "this layer's table of positions",
+            "Shorten the input to the model's context length, or build the model with a larger "
+            "sequence_length.",
+        )
         table = ops.slice(self.position_embeddings, (start_index, 0), (length, ops.shape(
             self.position_embeddings)[-1]))
         return ops.broadcast_to(table, ops.shape(inputs))

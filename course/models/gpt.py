@@ -13,7 +13,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from course.layers.positions import LearnedPositionEmbedding
+from course.layers.positions import LearnedPositionEmbedding, check_positions
 from course.layers.transformer import DecoderBlock
 
 
@@ -82,14 +82,11 @@ class GPT(keras.Model):
         self.built = True
 
     def _check_length(self, length: Any, start: Any = 0) -> None:
-        if isinstance(length, int) and isinstance(start, int):
-            if length + start > self.sequence_length:
-                raise ValueError(
-                    f"The model's context is {self.sequence_length} tokens, but it was given "
-                    f"{length} (starting at position {start}). Keep only the last "
-                    f"{self.sequence_length} tokens, or use course.generation, which slides the "
-                    "window for you."
-                )
+        check_positions(
+            length, start, self.sequence_length, "the model's context",
+            f"Keep only the last {self.sequence_length} tokens, or use course.generation, which "
+            "slides the window for you.",
+        )
 
     def _logits(self, x):
         x = self.final_norm(x)
