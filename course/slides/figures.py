@@ -565,3 +565,19 @@ def sampling_filters() -> Figure:
     for ax in axes[-1]:
         ax.tick_params(axis="x", rotation=60)
     return fig
+
+
+@register
+def brevity_penalty_curve() -> Figure:
+    """Chapter 09: BLEU's brevity penalty against the ratio of output to reference length."""
+    import course.plots
+    from course.metrics import brevity_penalty
+
+    ratios = np.linspace(0.3, 1.5, 49)
+    penalties = [brevity_penalty(round(100 * ratio), 100) for ratio in ratios]
+    return course.plots.lines(
+        ratios, {"brevity penalty": penalties},
+        title="Too short is penalised, too long is not",
+        xlabel="output length / reference length  (c / r)", ylabel="BP",
+    )
+
