@@ -204,3 +204,22 @@ def test_decoding_rejects_bad_arguments():
         greedy_translate(_table_next({}), None, 1, 1, 2, 0)
     with pytest.raises(ValueError, match="end_id"):
         greedy_translate(_table_next({}), None, 1, 1, -2, 3)
+
+
+def test_sequence_loss_equals_keras_losses_on_real_tokens():
+    from course.models import SequenceLoss
+
+    logits = RNG.normal(size=(3, 5, 7)).astype("float32")
+    targets = RNG.integers(1, 7, size=(3, 5))
+    targets[1, 3:] = 0
+    plain = keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0)
+    np.testing.assert_allclose(float(SequenceLoss()(targets, logits)),
+                               float(plain(targets, logits)), atol=1e-5)
+    real = targets != 0
+    smoothed = keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.1)
+    expected = float(smoothed(np.eye(7)[targets[real]], logits[real]))
+    np.testing.assert_allclose(float(SequenceLoss(0.1)(targets, logits)), expected, atol=1e-5)
+    clone = SequenceLoss.from_config(SequenceLoss(0.1, name="smooth").get_config())
+    assert (clone.label_smoothing, clone.name) == (0.1, "smooth")
+    with pytest.raises(ValueError, match="label_smoothing"):
+        SequenceLoss(1.0)

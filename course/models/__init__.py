@@ -7,9 +7,10 @@ quiet_tensorflow()  # before any module here imports Keras, so TensorFlow starts
 
 from course.models.gpt import GPT
 from course.models.ngram import NGramLanguageModel, best_ngram, tune_mixture
-from course.models.seq2seq import Seq2SeqTransformer, seq2seq_next
+from course.models.seq2seq import Seq2SeqTransformer, SequenceLoss, seq2seq_next
 
 __all__ = [
-    "GPT", "NGramLanguageModel", "Seq2SeqTransformer", "best_ngram", "seq2seq_next",
+    "GPT", "NGramLanguageModel", "Seq2SeqTransformer", "SequenceLoss", "best_ngram",
+    "seq2seq_next",
     "tune_mixture",
 ]

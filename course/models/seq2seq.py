@@ -235,6 +235,53 @@ class Seq2SeqTransformer(keras.Model):
         }
 
 
+@keras.saving.register_keras_serializable(package="course")
+class SequenceLoss(keras.losses.Loss):
+    """Cross-entropy per target token, padding left out, with optional label smoothing.
+
+    Label smoothing trains towards ``(1 - label_smoothing)`` on the reference token and spreads
+    the rest evenly over the vocabulary: the loss of one token is
+    ``(1 - e) * -log p(y) + e * mean_v(-log p(v))``, which keeps the model from growing ever
+    more certain (a translation usually has more than one right word). The result is the mean
+    over real (non-padding) tokens, as ``SparseCategoricalCrossentropy(ignore_class=0)`` gives
+    when ``label_smoothing=0``.
+
+    Args:
+        label_smoothing: ``e`` in [0, 1); 0.1 is the Transformer paper's choice.
+        padding_id: the target id that is not scored.
+        **kwargs: passed to ``keras.losses.Loss`` (e.g. ``name``).
+
+    Example:
+        >>> loss = SequenceLoss(label_smoothing=0.1)
+        >>> logits = np.log([[[0.7, 0.1, 0.1, 0.1], [0.25, 0.25, 0.25, 0.25]]])
+        >>> round(float(loss(np.array([[1, 0]]), logits)), 4)  # the padded position is ignored
+        2.2539
+    """
+
+    def __init__(self, label_smoothing: float = 0.0, padding_id: int = PADDING_ID, **kwargs):
+        kwargs.setdefault("name", "sequence_loss")
+        super().__init__(**kwargs)
+        if isinstance(label_smoothing, bool) or not 0.0 <= float(label_smoothing) < 1.0:
+            raise ValueError(f"label_smoothing must be in [0, 1), got {label_smoothing!r}.")
+        self.label_smoothing = float(label_smoothing)
+        self.padding_id = padding_id
+
+    def call(self, y_true, y_pred):
+        targets = ops.cast(y_true, "int32")  # (batch, time)
+        log_probabilities = ops.log_softmax(ops.cast(y_pred, "float32"), axis=-1)
+        chosen = ops.take_along_axis(log_probabilities, targets[..., None], axis=-1)[..., 0]
+        per_token = -(1.0 - self.label_smoothing) * chosen
+        if self.label_smoothing:
+            per_token -= self.label_smoothing * ops.mean(log_probabilities, axis=-1)
+        real = ops.cast(ops.not_equal(targets, self.padding_id), "float32")
+        return ops.sum(per_token * real) / ops.maximum(ops.sum(real), 1.0)  # a scalar
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"label_smoothing": self.label_smoothing, "padding_id": self.padding_id})
+        return config
+
+
 def seq2seq_next(model: Seq2SeqTransformer, source_ids: Any,
                  jit_compile: bool = True) -> tuple[Any, Any]:
     """A ``course.generation`` next function for a batch of sources, with a key/value cache.
