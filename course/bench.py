@@ -241,6 +241,7 @@ def train_reference_gpt(report: BenchReport, steps: int, config: ReferenceGPT,
     from course.environment import quiet_tensorflow
     from course.models.gpt import GPT
     from course.text import CharacterTokenizer
+    from course.training import warmup_cosine_schedule
 
     tf = quiet_tensorflow()
     keras.utils.set_random_seed(0)
@@ -255,10 +256,9 @@ def train_reference_gpt(report: BenchReport, steps: int, config: ReferenceGPT,
 
     model = GPT(tokenizer.vocabulary_size(), config.sequence_length, config.num_layers,
                 config.num_heads, config.hidden_dim, 4 * config.hidden_dim)
-    decay_steps = max(1, steps - config.warmup_steps)
-    schedule = keras.optimizers.schedules.CosineDecay(
-        0.0, decay_steps, alpha=config.final_learning_rate / config.peak_learning_rate,
-        warmup_target=config.peak_learning_rate, warmup_steps=min(config.warmup_steps, steps))
+    schedule = warmup_cosine_schedule(
+        config.peak_learning_rate, max(2, steps), min(config.warmup_steps, max(2, steps) - 1),
+        final_fraction=config.final_learning_rate / config.peak_learning_rate)
     optimizer = keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay,
                                        global_clipnorm=config.clip_norm)
     optimizer.exclude_from_weight_decay(var_names=["bias", "gamma", "beta", "positions"])

@@ -134,3 +134,40 @@ def perplexity(nats: float) -> float:
         20.0
     """
     return math.exp(nats)
+
+
+def warmup_cosine_schedule(
+    peak_learning_rate: float,
+    steps: int,
+    warmup_steps: int | None = None,
+    final_fraction: float = 0.1,
+) -> Any:
+    """A learning rate that rises linearly from 0, then decays along a cosine (GPT-2's recipe).
+
+    Chapter 07 builds this schedule and plots it; later chapters take it from here.
+
+    Args:
+        peak_learning_rate: the rate reached at the end of the warm-up.
+        steps: the whole training budget, warm-up included.
+        warmup_steps: how long the rise lasts; a tenth of ``steps`` when None.
+        final_fraction: the rate at the last step, as a fraction of the peak.
+
+    Returns:
+        A ``keras.optimizers.schedules.LearningRateSchedule``.
+
+    Example:
+        >>> schedule = warmup_cosine_schedule(1e-3, steps=100, warmup_steps=10)
+        >>> [round(float(schedule(step)), 6) for step in (0, 5, 10, 100)]
+        [0.0, 0.0005, 0.001, 0.0001]
+    """
+    import keras
+
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
+        raise ValueError(f"steps must be an int of at least 2, got {steps!r}.")
+    warmup = max(1, steps // 10) if warmup_steps is None else warmup_steps
+    if not 0 < warmup < steps:
+        raise ValueError(f"warmup_steps must be between 1 and steps - 1 = {steps - 1}, "
+                         f"got {warmup}.")
+    return keras.optimizers.schedules.CosineDecay(
+        0.0, steps - warmup, alpha=final_fraction, warmup_target=peak_learning_rate,
+        warmup_steps=warmup)

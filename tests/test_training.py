@@ -62,3 +62,17 @@ def test_mean_token_loss_weighs_every_target_once():
 def test_bad_step_counts_are_explained():
     with pytest.raises(ValueError, match="positive"):
         fit_for_steps(None, None, None, steps=0)
+
+
+def test_warmup_cosine_schedule_rises_then_decays():
+    from course.training import warmup_cosine_schedule
+
+    schedule = warmup_cosine_schedule(2e-3, steps=200)  # warm-up: a tenth, 20 steps
+    rates = [float(schedule(step)) for step in range(201)]
+    assert rates[0] == 0.0 and abs(rates[20] - 2e-3) < 1e-9 and abs(rates[200] - 2e-4) < 1e-9
+    assert all(a <= b for a, b in zip(rates[:20], rates[1:21], strict=True))
+    assert all(a >= b for a, b in zip(rates[20:-1], rates[21:], strict=True))
+    with pytest.raises(ValueError, match="warmup_steps"):
+        warmup_cosine_schedule(1e-3, steps=10, warmup_steps=10)
+    with pytest.raises(ValueError, match="steps must be"):
+        warmup_cosine_schedule(1e-3, steps=1)

@@ -185,7 +185,8 @@ def registry() -> dict[str, DatasetInfo]:
 
     Example:
         >>> sorted(registry())
-        ['fra-eng', 'pydoc', 'sst2', 'stdlib', 'tinyshakespeare', 'toy-fra-eng']
+        ['cmn-eng', 'fra-eng', 'pydoc', 'sst2', 'stdlib', 'tinyshakespeare', 'toy-fra-eng',
+         'zh-sample']
     """
     with open(REGISTRY_PATH, "rb") as fh:
         raw = tomllib.load(fh)
@@ -206,7 +207,8 @@ def list_datasets() -> list[str]:
 
     Example:
         >>> list_datasets()
-        ['fra-eng', 'pydoc', 'sst2', 'stdlib', 'tinyshakespeare', 'toy-fra-eng']
+        ['cmn-eng', 'fra-eng', 'pydoc', 'sst2', 'stdlib', 'tinyshakespeare', 'toy-fra-eng',
+         'zh-sample']
     """
     return sorted(registry())
 
@@ -232,7 +234,7 @@ def describe(name: str) -> DatasetInfo:
         ... except DatasetError as err:
         ...     print(err)
         Unknown dataset 'shakespeare'. Did you mean 'tinyshakespeare'?
-        Valid names: fra-eng, pydoc, sst2, stdlib, tinyshakespeare, toy-fra-eng.
+        Valid names: cmn-eng, fra-eng, pydoc, sst2, stdlib, tinyshakespeare, toy-fra-eng, zh-sample.
     """
     table = registry()
     if name in table:

@@ -581,3 +581,24 @@ def brevity_penalty_curve() -> Figure:
         xlabel="output length / reference length  (c / r)", ylabel="BP",
     )
 
+
+@register
+def chinese_cuts() -> Figure:
+    """Chapter 10: tokens per character of the kit's Chinese sample, cut four ways."""
+    import course.plots
+    from course.data import load_text
+    from course.text.bpe import learn_bpe
+    from course.text.chinese import segment_words
+
+    lines = [line for line in load_text("zh-sample").splitlines() if line]
+    characters = sum(len(line) for line in lines)
+    bpe = learn_bpe("\n".join(lines), 400)
+    cuts = {
+        "UTF-8 bytes": sum(len(line.encode("utf-8")) for line in lines),
+        "BPE (400 tokens)": sum(len(bpe.encode(line)) for line in lines),
+        "characters": characters,
+        "jieba words": sum(len(segment_words(line)) for line in lines),
+    }
+    return course.plots.bars(list(cuts), [count / characters for count in cuts.values()],
+                             title="Tokens per character, zh-sample",
+                             ylabel="tokens per character")
