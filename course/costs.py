@@ -236,3 +236,41 @@ def kv_cache_bytes(shape: GPTShape, batch_size: int = 1, length: int | None = No
     t = shape.sequence_length if length is None else _positive(length, "length")
     return (2 * shape.num_layers * shape.hidden_dim * t * _positive(batch_size, "batch_size")
             * _bytes_per_number(dtype))
+
+
+@dataclass(frozen=True)
+class PublishedModel:
+    """A model whose size and training data were published, with where the figures come from.
+
+    Args:
+        name: the model's name.
+        parameters: parameters, as published.
+        training_tokens: tokens trained on, as published.
+        source: the paper the figures are taken from.
+        published_flops: training compute, where the paper gives it.
+    """
+
+    name: str
+    parameters: float
+    training_tokens: float
+    source: str
+    published_flops: float | None = None
+
+    @property
+    def estimated_flops(self) -> float:
+        """``6 x parameters x tokens``."""
+        return 6.0 * self.parameters * self.training_tokens
+
+
+# Figures as the papers give them (parameters and tokens rounded as published).
+PUBLISHED_MODELS = (
+    PublishedModel("BERT-base", 110e6, 128e9,
+                   "Devlin et al. 2019: 1M steps of 256 x 512 tokens, an upper bound "
+                   "(90% of the steps used 128-token sequences)"),
+    PublishedModel("GPT-3 175B", 175e9, 300e9,
+                   "Brown et al. 2020, Table D.1: 3.64e3 petaflop/s-days",
+                   published_flops=3.64e3 * 1e15 * 86_400),
+    PublishedModel("Chinchilla", 70e9, 1.4e12, "Hoffmann et al. 2022"),
+    PublishedModel("LLaMA 7B", 6.7e9, 1.0e12, "Touvron et al. 2023, Table 2"),
+    PublishedModel("LLaMA 65B", 65.2e9, 1.4e12, "Touvron et al. 2023, Table 2"),
+)

@@ -73,3 +73,10 @@ def test_bad_sizes_are_refused(bad):
 def test_unknown_dtype_is_refused():
     with pytest.raises(ValueError, match="Unknown dtype"):
         training_state_bytes(10, dtype="float8")
+
+
+def test_six_n_d_matches_gpt3s_published_compute():
+    from course.costs import PUBLISHED_MODELS
+
+    gpt3 = next(model for model in PUBLISHED_MODELS if model.name == "GPT-3 175B")
+    assert abs(gpt3.estimated_flops / gpt3.published_flops - 1) < 0.01
