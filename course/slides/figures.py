@@ -602,3 +602,28 @@ def chinese_cuts() -> Figure:
     return course.plots.bars(list(cuts), [count / characters for count in cuts.values()],
                              title="Tokens per character, zh-sample",
                              ylabel="tokens per character")
+
+
+@register
+def mlm_masking() -> Figure:
+    """Chapter 08: BERT's masking rule measured on 100,000 token positions by mask_tokens."""
+    import course.plots
+    from course.pretraining import mask_tokens
+
+    rng = np.random.default_rng(SEED)
+    ids = rng.integers(4, 1000, (1000, 100))  # ordinary tokens...
+    ids[:, 0], ids[:, -1] = 2, 3  # ...between a [CLS] (2) and a [SEP] (3)
+    batch = mask_tokens(ids, vocabulary_size=1000, mask_id=1, special_ids=[0, 2, 3], rng=rng)
+    chosen = batch.weights > 0
+    shares = [
+        chosen[:, 1:-1].mean(),
+        (batch.inputs == 1)[chosen].mean(),
+        ((batch.inputs != 1) & (batch.inputs != ids))[chosen].mean(),
+        (batch.inputs == ids)[chosen].mean(),
+    ]
+    return course.plots.bars(
+        ["chosen\n(of ordinary tokens)", "[MASK]\n(of chosen)", "random\n(of chosen)",
+         "kept\n(of chosen)"],
+        [float(share) for share in shares],
+        title="15% chosen; then 80% [MASK], 10% random, 10% kept", ylabel="share",
+    )
