@@ -100,15 +100,20 @@ class BenchReport:
                            "checks": self.checks}, indent=2)
 
 
-def cpu_flags() -> set[str]:
-    """The instruction-set flags of the first processor in ``/proc/cpuinfo`` (empty elsewhere)."""
+def _cpuinfo(field_name: str) -> str | None:
+    """The value of a field of the first processor in ``/proc/cpuinfo`` (None elsewhere)."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags"):
-                return set(line.split(":", 1)[1].split())
+            if line.startswith(field_name):
+                return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    return set()
+    return None
+
+
+def cpu_flags() -> set[str]:
+    """The instruction-set flags of the first processor in ``/proc/cpuinfo`` (empty elsewhere)."""
+    return set((_cpuinfo("flags") or "").split())
 
 
 def native_bfloat16() -> str | None:
@@ -129,14 +134,7 @@ def machine_description() -> dict[str, Any]:
     from course.environment import quiet_tensorflow
 
     tf = quiet_tensorflow()
-    processor = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                processor = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    processor = _cpuinfo("model name") or platform.processor() or platform.machine()
     return {"processor": processor, "cores": os.cpu_count(), "python": platform.python_version(),
             "tensorflow": tf.__version__, "keras": keras.__version__,
             "gpus": len(tf.config.list_physical_devices("GPU")),
@@ -157,9 +155,7 @@ def matmul_gflops(dtype: str = "float32", size: int = 2048, seconds: float = 2.0
     from course.environment import quiet_tensorflow
 
     tf = quiet_tensorflow()
-    a = tf.random.normal((size, size), dtype=tf.float32)
-    a = tf.cast(a, dtype)
-    b = tf.cast(tf.random.normal((size, size), dtype=tf.float32), dtype)
+    a, b = (tf.cast(tf.random.normal((size, size)), dtype) for _ in range(2))
 
     @tf.function
     def product(x, y):

@@ -93,6 +93,19 @@ def results_path(profile: str) -> Path:
     return folder / f"{profile}.json"
 
 
+def _read_rows(path: Path, what: str) -> list[dict]:
+    """The rows stored in a results file; none when it does not exist yet."""
+    if not path.exists():
+        return []
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as error:
+        raise ValueError(
+            f"The {what} {path} is not valid JSON ({error}). Delete it and rerun the "
+            "chapters to rebuild it."
+        ) from error
+
+
 def load(profile: str) -> list[Result]:
     """All rows recorded so far under a profile, in the order they were first added.
 
@@ -100,17 +113,7 @@ def load(profile: str) -> list[Result]:
         >>> isinstance(load("fast"), list)
         True
     """
-    path = results_path(profile)
-    if not path.exists():
-        return []
-    try:
-        rows = json.loads(path.read_text())
-    except json.JSONDecodeError as error:
-        raise ValueError(
-            f"The results file {path} is not valid JSON ({error}). Delete it and rerun the "
-            "chapters to rebuild it."
-        ) from error
-    return [Result(**row) for row in rows]
+    return [Result(**row) for row in _read_rows(results_path(profile), "results file")]
 
 
 def record(profile: str, result: Result) -> list[Result]:
@@ -265,16 +268,7 @@ def load_classifiers(profile: str) -> list[ClassifierResult]:
         True
     """
     path = classifier_results_path(profile)
-    if not path.exists():
-        return []
-    try:
-        rows = json.loads(path.read_text())
-    except json.JSONDecodeError as error:
-        raise ValueError(
-            f"The classifier results file {path} is not valid JSON ({error}). Delete it and "
-            "rerun the chapters to rebuild it."
-        ) from error
-    return [ClassifierResult(**row) for row in rows]
+    return [ClassifierResult(**row) for row in _read_rows(path, "classifier results file")]
 
 
 def record_classifier(profile: str, result: ClassifierResult) -> list[ClassifierResult]:

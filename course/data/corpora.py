@@ -20,6 +20,7 @@ from pathlib import Path
 
 from course.data.download import fetch
 from course.data.registry import DatasetError, describe
+from course.project import ROOT
 
 #: Top-level standard-library modules left out of the ``stdlib`` corpus besides private ones
 #: (``_*.py``) and tests: ``this.py`` holds the Zen of Python ROT13-encoded, not code to learn from.
@@ -74,7 +75,7 @@ def _stdlib_text(max_chars: int | None) -> str:
 
 def _shipped_text(file_name: str) -> str:
     """A small corpus shipped in the kit's data/ folder, without its '#' comment lines."""
-    path = Path(__file__).resolve().parents[2] / "data" / file_name
+    path = ROOT / "data" / file_name
     lines = path.read_text(encoding="utf-8").splitlines()
     return "\n".join(line for line in lines if not line.startswith("#")) + "\n"
 

@@ -40,8 +40,8 @@ EXTRA_WORD_FREQUENCY = 10_000  # jieba's dictionary counts about 60 million word
 
 
 @functools.cache
-def _segmenter(dictionary: str | None = None) -> Any:
-    """A private jieba segmenter (its own word list, so adding words changes nothing else)."""
+def _segmenter() -> Any:
+    """jieba's segmenter with its dictionary loaded, built once per process."""
     try:
         import jieba
     except ImportError as error:  # pragma: no cover - jieba is a requirement
@@ -50,7 +50,9 @@ def _segmenter(dictionary: str | None = None) -> Any:
             "(or pip install jieba)."
         ) from error
     jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict..." lines in notebooks
-    return jieba.Tokenizer() if dictionary is None else jieba.Tokenizer(dictionary)
+    segmenter = jieba.Tokenizer()
+    segmenter.initialize()
+    return segmenter
 
 
 def segment_words(text: str, hmm: bool = True, extra_words: tuple[str, ...] = ()) -> list[str]:
@@ -72,7 +74,7 @@ def segment_words(text: str, hmm: bool = True, extra_words: tuple[str, ...] = ()
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, got {type(text).__name__}.")
-    segmenter = _initialized()
+    segmenter = _segmenter()
     if extra_words:
         base, segmenter = segmenter, segmenter.__class__()  # a copy: the words stay in this call
         segmenter.FREQ, segmenter.total, segmenter.initialized = dict(base.FREQ), base.total, True
@@ -80,9 +82,3 @@ def segment_words(text: str, hmm: bool = True, extra_words: tuple[str, ...] = ()
             segmenter.add_word(word, freq=EXTRA_WORD_FREQUENCY)
     return [word for word in segmenter.lcut(text, HMM=hmm) if word.strip()]
 
-
-@functools.cache
-def _initialized() -> Any:
-    segmenter = _segmenter()
-    segmenter.initialize()
-    return segmenter
