@@ -288,3 +288,73 @@ def lines(
     if len(ys) > 1 or next(iter(ys), ""):
         ax.legend(frameon=False)
     return fig
+
+
+def activation_text(
+    text: str,
+    values: Sequence[float],
+    *,
+    width: int = 80,
+    title: str = "",
+    cmap: str = "coolwarm",
+) -> Figure:
+    """Text with each character's background coloured by a number (a unit's activation).
+
+    Lines break at the text's newlines and every ``width`` characters; the colour scale is
+    symmetric around 0 (blue negative, red positive), with a colour bar.
+
+    Args:
+        text: the characters, one value each.
+        values: one number per character of ``text``.
+        width: most characters per drawn line.
+        title: the figure title.
+        cmap: a diverging matplotlib colour map.
+
+    Returns:
+        The figure.
+
+    Example:
+        >>> fig = activation_text("f(x)\\nok", [0, 1, 1, 0, 0, 0, 0])
+        >>> len(fig.axes[0].patches)
+        7
+    """
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+    from matplotlib.patches import Rectangle
+
+    values = np.asarray(values, dtype=float)
+    if values.shape != (len(text),):
+        raise ValueError(
+            f"values must hold one number per character: {len(text)} characters, got shape "
+            f"{values.shape}."
+        )
+    if width < 1:
+        raise ValueError(f"width must be a positive number of characters, got {width}.")
+    cells, row, col = [], 0, 0  # (row, column, character, value)
+    for character, value in zip(text, values, strict=True):
+        if col >= width:
+            row, col = row + 1, 0
+        cells.append((row, col, character, value))
+        if character == "\n":
+            row, col = row + 1, 0
+        else:
+            col += 1
+    rows = row + 1
+    fig, (ax,) = new_figure(width=min(14.0, 0.13 * width + 1.5), height=0.3 * rows + 1.0)
+    ax.grid(False)
+    ax.spines[["left", "bottom"]].set_visible(False)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    limit = float(np.abs(values).max()) or 1.0
+    norm = Normalize(-limit, limit)
+    colours = fig.colorbar(ScalarMappable(norm, cmap), ax=ax, shrink=0.8)
+    colours.set_label("activation")
+    colour_map = colours.cmap
+    for row, col, character, value in cells:
+        ax.add_patch(Rectangle((col, -row - 1), 1, 1, color=colour_map(norm(value)), lw=0))
+        ax.text(col + 0.5, -row - 0.5, visible(character), ha="center", va="center",
+                fontsize=8, family="monospace")
+    ax.set_xlim(0, width)
+    ax.set_ylim(-rows, 0)
+    ax.set_title(title)
+    return fig
