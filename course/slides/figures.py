@@ -627,3 +627,38 @@ def mlm_masking() -> Figure:
         [float(share) for share in shares],
         title="15% chosen; then 80% [MASK], 10% random, 10% kept", ylabel="share",
     )
+
+
+@register
+def copied_spans() -> Figure:
+    """Chapter 13: how much of a character n-gram's samples is copied from its training text.
+
+    Each sample is drawn from the counts of the longest context seen in training (backing off to
+    shorter ones), so the model can only recombine what it counted: the longer its context, the
+    longer the spans it copies. The control is held-out text from the same corpus.
+    """
+    import course.plots
+    from course.memorisation import verbatim_share
+    from course.models.ngram import NGramLanguageModel
+
+    tokenizer, train_ids, _ = _character_ids()
+    train_text, validation_text = _pydoc_split()
+    widths = [10, 20, 30, 40, 50]
+    shares = {"held-out text (control)": [verbatim_share(validation_text[:4000], train_text, w)
+                                          for w in widths]}
+    rng = np.random.default_rng(SEED)
+    model = NGramLanguageModel(16, tokenizer.vocabulary_size()).fit(train_ids)  # orders 1..16
+    for order in (4, 8, 16):
+        history = [int(t) for t in train_ids[: order - 1]]
+        for _ in range(500):
+            for m in range(order - 1, -1, -1):  # the longest context with counts
+                counts = model.counts[m].get(tuple(history[len(history) - m :]) if m else ())
+                if counts:
+                    break
+            tokens, weights = zip(*counts.items(), strict=True)
+            history.append(int(rng.choice(tokens, p=np.array(weights) / sum(weights))))
+        sample = tokenizer.detokenize(history[order - 1 :])
+        shares[f"{order}-gram sample"] = [verbatim_share(sample, train_text, w) for w in widths]
+    return course.plots.lines(widths, shares, xlabel="window (characters)",
+                              ylabel="share of windows found in the training text",
+                              title="Copied from the training text, by window length")
