@@ -605,6 +605,29 @@ def chinese_cuts() -> Figure:
 
 
 @register
+def instruction_loss_mask() -> Figure:
+    """Chapter 12: the targets of one question/answer pair, those in the loss highlighted."""
+    import course.plots
+    from course.instruct import format_prompt, format_response, response_weights
+
+    prompt = format_prompt("Which function is defined?", "def split(self, sep):")
+    response = format_response("split")
+    text = prompt + response
+    weights = response_weights(len(prompt), len(response), len(text) - 1)
+    targets = text[1:]
+    fig, (ax,) = course.plots.new_figure(width=12.0, height=1.6)
+    ax.grid(False)
+    for position, (character, weight) in enumerate(zip(targets, weights, strict=True)):
+        colour = course.plots.PALETTE[1] if weight else "#eeeeee"
+        ax.bar(position + 0.5, 1.0, width=0.95, color=colour)
+        ax.text(position + 0.5, 0.5, course.plots.visible(character), ha="center",
+                va="center", fontsize=8)
+    ax.set(xlim=(0, len(targets)), ylim=(0, 1), yticks=[], xlabel="target position",
+           title="Targets in the loss: the answer and its newline (orange); the prompt is given")
+    return fig
+
+
+@register
 def mlm_masking() -> Figure:
     """Chapter 08: BERT's masking rule measured on 100,000 token positions by mask_tokens."""
     import course.plots
