@@ -20,6 +20,7 @@ a figure from another day. No test asserts a speed; ``--quick`` is for the tests
 from __future__ import annotations
 
 import json
+import math
 import platform
 import time
 from dataclasses import asdict, dataclass, field
@@ -187,6 +188,7 @@ class ReferenceGPT:
     evaluate_every: int = 250
     evaluation_batches: int = 20
     target_loss: float = 2.0
+    steps_per_execution: int = 25
 
 
 def _random_windows(tf: Any, ids: np.ndarray, length: int, batch_size: int, seed: int) -> Any:
@@ -258,13 +260,16 @@ def train_reference_gpt(report: BenchReport, steps: int, config: ReferenceGPT,
     optimizer = keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay,
                                        global_clipnorm=config.clip_norm)
     optimizer.exclude_from_weight_decay(var_names=["bias", "gamma", "beta", "positions"])
+    chunk = min(config.evaluate_every, steps)
+    # Several steps per call to the compiled function: fewer trips through Python between steps
+    # (measured about 7% faster than one step per call on the reference configuration).
+    per_call = math.gcd(config.steps_per_execution, chunk)
     model.compile(optimizer=optimizer,
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  jit_compile=True)
+                  jit_compile=True, steps_per_execution=per_call)
 
     shape = GPTShape.of(model)
     flops = gpt_training_flops(shape, config.batch_size)
-    chunk = min(config.evaluate_every, steps)
     clock = _stretch_clock(config.target_loss)
     model.fit(train, validation_data=validation, steps_per_epoch=chunk, epochs=steps // chunk,
               verbose=0, callbacks=[clock], shuffle=False)
@@ -276,7 +281,8 @@ def train_reference_gpt(report: BenchReport, steps: int, config: ReferenceGPT,
         timed_steps, step_seconds = steps, clock.stretches[0]
     ms = 1000 * step_seconds / timed_steps
     tokens_per_second = config.batch_size * config.sequence_length / (ms / 1000)
-    note = f"{steps} steps, XLA, timed after the first {config.evaluate_every}"
+    note = (f"{steps} steps, XLA, {per_call} per call, timed after the first "
+            f"{config.evaluate_every}")
     report.add("gpt training", "ms per step", ms, "ms", note)
     report.add("gpt training", "tokens per second", tokens_per_second, "tokens/s", note)
     report.add("gpt training", "FLOPs per step", flops / 1e9, "GFLOP", "course.costs")
@@ -294,28 +300,41 @@ def train_reference_gpt(report: BenchReport, steps: int, config: ReferenceGPT,
 
 
 def bench_generation(report: BenchReport, model: Any, new_tokens: int = 256) -> None:
-    """Tokens per second at batch 1, with the key/value cache and re-running the window."""
+    """Tokens per second at batch 1: the key/value cache with the token loop compiled, the cache
+    with a Python loop, and re-running the window (no cache)."""
     from course.generation import GreedySampler, rerun_prefix_next
-    from course.models.gpt import cached_next
+    from course.models.gpt import cached_next, compiled_generate
 
     tokenizer = model.bench_tokenizer
-    prompt = tokenizer.tokenize("ROMEO:")
+    prompt = np.asarray(tokenizer.tokenize("ROMEO:"), dtype=np.int32)
     results = {}
-    for name, make in [("with the key/value cache", lambda: cached_next(model)),
-                       ("re-running the window", lambda: rerun_prefix_next(model))]:
-        next_logits = make()
-        GreedySampler()(next_logits, prompt, 3)  # trace and compile first
+
+    def python_loop(next_function: Any) -> Any:
+        return lambda ids, count: GreedySampler()(next_function, ids, count)
+
+    loops = [
+        ("key/value cache, loop compiled",
+         lambda: (lambda ids, count: compiled_generate(model, ids, count))),
+        ("key/value cache, Python loop", lambda: python_loop(cached_next(model))),
+        ("re-running the window", lambda: python_loop(rerun_prefix_next(model))),
+    ]
+    for name, make in loops:
+        generate = make()
+        generate(prompt, new_tokens)  # trace and compile every window shape first
         start = time.perf_counter()
-        ids = GreedySampler()(next_logits, prompt, new_tokens)
+        ids = generate(prompt, new_tokens)
         seconds = time.perf_counter() - start
         results[name] = np.asarray(ids).reshape(-1)
         report.add("generation", f"tokens per second, {name}", new_tokens / seconds, "tokens/s",
                    f"batch 1, {new_tokens} greedy tokens")
+    compiled, in_python, rerun = results.values()
+    report.checks["greedy text equal, cache with the loop compiled or in Python"] = bool(
+        np.array_equal(compiled, in_python))
     # Both see the same context until the window is full; after that the cache refills from
     # the last half of it while the re-run slides by one token, so only that stretch must agree.
     same = model.sequence_length
-    a, b = (results[name][:same] for name in results)
-    report.checks["greedy text equal within the context"] = bool(np.array_equal(a, b))
+    report.checks["greedy text equal within the context, cache or re-run"] = bool(
+        np.array_equal(in_python[:same], rerun[:same]))
 
 
 def bench_recurrent(report: BenchReport, steps: int, text: str) -> None:

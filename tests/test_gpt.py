@@ -8,7 +8,7 @@ from keras import ops
 
 from course.generation import GreedySampler, rerun_prefix_next
 from course.layers.transformer import DecoderBlock
-from course.models.gpt import GPT, cached_next, future_leak, to_keras_hub
+from course.models.gpt import GPT, cached_next, compiled_generate, future_leak, to_keras_hub
 from tests.layer_checks import run_layer_test
 
 
@@ -76,6 +76,35 @@ def test_cached_generation_compiles_a_bounded_number_of_times_whatever_the_lengt
     programs = {next_logits.step.experimental_get_compiler_ir(one_token, cache, tf.constant(i))(
         stage="hlo") for i in (1, 5, 7)}
     assert len(programs) == 1
+
+
+def test_compiled_loop_gives_the_python_loop_greedy_tokens_and_compiles_twice():
+    model = _gpt(sequence_length=8)
+    for prompt in ([1], [1, 2, 3], list(range(1, 12))):  # short, longer, past the context
+        python_loop = GreedySampler()(cached_next(model, jit_compile=False), prompt, 30)
+        np.testing.assert_array_equal(compiled_generate(model, prompt, 30), python_loop)
+    step = model.__dict__["_window_generator_True"].step
+    traces = step.experimental_get_tracing_count()
+    compiled_generate(model, [4], 100)  # a longer text: no window shape that is new
+    compiled_generate(model, [4], 0)
+    assert step.experimental_get_tracing_count() == traces
+
+
+def test_compiled_sampling_is_seeded_batched_and_checks_its_arguments():
+    model = _gpt()
+    prompts = np.array([[1, 2], [3, 4]])
+    first = compiled_generate(model, prompts, 20, temperature=1.0, seed=5, jit_compile=False)
+    again = compiled_generate(model, prompts, 20, temperature=1.0, seed=5, jit_compile=False)
+    other = compiled_generate(model, prompts, 20, temperature=1.0, seed=6, jit_compile=False)
+    assert first.shape == (2, 22)
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, other)
+    with pytest.raises(ValueError, match="at least one token"):
+        compiled_generate(model, [], 5)
+    with pytest.raises(ValueError, match="temperature"):
+        compiled_generate(model, [1], 5, temperature=-1.0)
+    with pytest.raises(ValueError, match="max_new_tokens"):
+        compiled_generate(model, [1], -2)
 
 
 def test_rerun_prefix_next_takes_the_context_from_the_model():

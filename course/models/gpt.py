@@ -8,9 +8,11 @@ The architecture is GPT-2's, so :func:`to_keras_hub` can copy the weights into k
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import keras
+import numpy as np
 from keras import ops
 
 from course.layers.positions import LearnedPositionEmbedding, check_positions
@@ -228,6 +230,109 @@ def cached_next(model: GPT, jit_compile: bool = True) -> Any:
 
     next_logits.step = run  # the compiled step, for counting its traces
     return next_logits
+
+
+def compiled_generate(model: GPT, prompt_ids: Any, max_new_tokens: int,
+                      temperature: float = 0.0, seed: int = 0,
+                      jit_compile: bool = True) -> np.ndarray:
+    """Generate with the key/value cache and the whole token loop inside one compiled graph.
+
+    :func:`cached_next` makes each token cheap for the model, but every token still makes a
+    round trip through Python (a call, a NumPy conversion, the sampler). For a small model that
+    round trip costs more than the model itself. Here the loop over new tokens is a
+    ``tf.while_loop`` compiled with the model, so Python is visited once per *window*, not
+    once per token. The window policy is :func:`cached_next`'s: when the text reaches the
+    context length, the cache is refilled from the last half of it. With ``temperature=0`` the
+    tokens are exactly those of ``GreedySampler()(cached_next(model), ...)``.
+
+    Args:
+        model: a trained :class:`GPT`.
+        prompt_ids: ``(batch, length)`` or ``(length,)`` token ids, at least one.
+        max_new_tokens: how many tokens to add.
+        temperature: 0 for greedy decoding; above 0, sample from ``softmax(logits / temperature)``.
+        seed: the seed of the sampling (the same seed gives the same tokens).
+        jit_compile: compile with XLA. The graph is traced once per prompt length (the first
+            window) and once for the refill windows; the number of new tokens is a tensor.
+
+    Returns:
+        The prompt followed by the new tokens, ``(batch, length + max_new_tokens)`` (or 1-D for
+        a 1-D prompt).
+
+    Example:
+        >>> gpt = GPT(vocabulary_size=12, sequence_length=6, num_layers=1, num_heads=2,
+        ...           hidden_dim=8, intermediate_dim=16)
+        >>> compiled_generate(gpt, [1, 2], max_new_tokens=9, jit_compile=False).shape
+        (11,)
+    """
+    prompt = np.asarray(prompt_ids, dtype=np.int32)
+    flat = prompt.ndim == 1
+    ids = prompt[None] if flat else prompt
+    if ids.ndim != 2 or ids.shape[1] == 0:
+        raise ValueError(f"prompt_ids must be (batch, length) or (length,) with at least one "
+                         f"token, got shape {prompt.shape}.")
+    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) \
+            or max_new_tokens < 0:
+        raise ValueError(f"max_new_tokens must be an int >= 0, got {max_new_tokens!r}.")
+    if not math.isfinite(temperature) or temperature < 0:
+        raise ValueError(f"temperature must be 0 (greedy) or above, got {temperature!r}.")
+    if not model.built:
+        model(ids[:, :1])  # create the weights
+    segment = _window_generator(model, jit_compile)
+    context, keep = model.sequence_length, max(1, model.sequence_length // 2)
+    window, remaining, round_ = ids[:, -context:], max_new_tokens, 0
+    while remaining > 0:
+        # A window of length L feeds positions L .. context-1, so it yields context - L + 1
+        # tokens: the logits of the prompt, then one per position fed.
+        count = min(remaining, context - window.shape[1] + 1)
+        new = segment(window, count, float(temperature), [seed, round_])
+        ids = np.concatenate([ids, np.asarray(new)[:, :count]], axis=1)
+        remaining, round_ = remaining - count, round_ + 1
+        window = ids[:, -keep:]
+    return ids[0] if flat else ids
+
+
+def _window_generator(model: GPT, jit_compile: bool) -> Any:
+    """The compiled function behind :func:`compiled_generate`, made once per model and mode."""
+    key = f"_window_generator_{bool(jit_compile)}"
+    if key in model.__dict__:
+        return model.__dict__[key]
+    tf = _tf()
+    context = model.sequence_length
+
+    def choose(logits, temperature, seed, step):
+        def draw():
+            scaled = logits / tf.maximum(temperature, 1e-6)
+            return tf.random.stateless_categorical(scaled, 1, seed=seed + tf.stack([0, step]),
+                                                   dtype=tf.int32)[:, 0]
+
+        return tf.cond(temperature > 0, draw,
+                       lambda: tf.argmax(logits, axis=-1, output_type=tf.int32))
+
+    @tf.function(jit_compile=jit_compile, reduce_retracing=True)
+    def segment(window, count, temperature, seed):
+        batch, length = tf.shape(window)[0], tf.shape(window)[1]
+        logits, cache = model.call_with_cache(window, model.empty_cache(batch), 0)
+        first = choose(logits[:, -1, :], temperature, seed, 0)
+        slots = tf.range(context + 1)[None, :]
+        empty = tf.zeros(tf.stack([batch, context + 1]), tf.int32)
+        out = tf.where(slots == 0, first[:, None], empty)
+
+        def body(step, token, cache, out):  # feed the last token at its position, choose the next
+            logits, cache = model.call_with_cache(token[:, None], cache, length + step - 1)
+            token = choose(logits[:, -1, :], temperature, seed, step)
+            return step + 1, token, cache, tf.where(slots == step, token[:, None], out)
+
+        _, _, _, out = tf.while_loop(lambda step, *_: step < count, body,
+                                     (tf.constant(1), first, cache, out))
+        return out
+
+    def run(window, count, temperature, seed):
+        return segment(tf.constant(window), tf.constant(count, tf.int32),
+                       tf.constant(temperature, tf.float32), tf.constant(seed, tf.int32))
+
+    run.step = segment  # the compiled function, for counting its traces
+    model.__dict__[key] = run
+    return run
 
 
 def future_leak(model: Any, ids: Any, position: int | None = None,
