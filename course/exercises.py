@@ -485,8 +485,45 @@ def _find_answer(
 _FOUND_ORDER = ("marker", "position", "missing")
 
 
+@dataclass(frozen=True)
+class InstructorChapter:
+    """The instructor's notebook with what grading reads from it, worked out once per batch.
+
+    Building a graded notebook needs the chapter's exercises and the code of its released
+    version. Both depend on the instructor's notebook only, so a batch computes them once here
+    instead of once per submission.
+
+    Args:
+        notebook: the instructor's notebook, with solutions and hidden checks.
+        exercises: its exercises (:func:`parse_exercises`).
+        released: the code cells' sources of its released version (:func:`release_notebook`).
+        sha256: the SHA-256 of the notebook as nbformat writes it (results record it, so a
+            changed instructor notebook regrades everyone).
+
+    Example:
+        >>> from nbformat.v4 import new_code_cell, new_notebook
+        >>> chapter = InstructorChapter.of(new_notebook(cells=[new_code_cell("x = 1")]))
+        >>> chapter.exercises, len(chapter.sha256)
+        ((), 64)
+    """
+
+    notebook: nbformat.NotebookNode
+    exercises: tuple[Exercise, ...]
+    released: tuple[str, ...]
+    sha256: str
+
+    @classmethod
+    def of(cls, notebook: nbformat.NotebookNode) -> InstructorChapter:
+        """Parse ``notebook`` once (raises ``ValueError`` for malformed exercises)."""
+        import hashlib
+
+        return cls(notebook, tuple(parse_exercises(notebook)),
+                   tuple(_code_sources(release_notebook(notebook))),
+                   hashlib.sha256(nbformat.writes(notebook).encode()).hexdigest())
+
+
 def build_graded_notebook(
-    submission: nbformat.NotebookNode, instructor: nbformat.NotebookNode
+    submission: nbformat.NotebookNode, instructor: nbformat.NotebookNode | InstructorChapter
 ) -> GradedNotebook:
     """The notebook to grade: the instructor's, with the student's answer cells put in.
 
@@ -497,7 +534,8 @@ def build_graded_notebook(
 
     Args:
         submission: the student's notebook (a released notebook they completed).
-        instructor: the instructor's notebook, with solutions and hidden checks.
+        instructor: the instructor's notebook, with solutions and hidden checks, or an
+            :class:`InstructorChapter` made from it once for a whole batch.
 
     Returns:
         A :class:`GradedNotebook`.
@@ -522,9 +560,10 @@ def build_graded_notebook(
         >>> graded.notebook.cells[1].source == instructor.cells[1].source
         True
     """
-    exercises = parse_exercises(instructor)
+    chapter = instructor if isinstance(instructor, InstructorChapter) \
+        else InstructorChapter.of(instructor)
+    instructor, exercises, released = chapter.notebook, chapter.exercises, list(chapter.released)
     submitted = _code_sources(submission)
-    released = _code_sources(release_notebook(instructor))
     roles: dict[int, GradedCell] = {}
     sources: dict[int, str] = {}
     metadata = copy.deepcopy(instructor.metadata)
@@ -571,6 +610,7 @@ __all__ = [
     "Exercise",
     "GradedCell",
     "GradedNotebook",
+    "InstructorChapter",
     "SolutionBlock",
     "answer_key",
     "answer_marker",

@@ -23,6 +23,7 @@ from course import project
 from course.exercises import (
     BEGIN,
     END,
+    InstructorChapter,
     answer_key,
     answer_marker,
     build_graded_notebook,
@@ -132,6 +133,22 @@ def test_graded_notebook_takes_only_the_answers_from_a_submission(instructor, re
     assert graded.notebook.cells[1].source.endswith("return x + x")
     assert graded.found == {"99.1": "marker", "99.2": "marker", "99.3": "marker"}
     assert restore_checks(submission, instructor) == graded.notebook
+    parsed_once = InstructorChapter.of(instructor)  # what a batch does
+    again = build_graded_notebook(submission, parsed_once)
+    assert again.notebook == graded.notebook and again.cells == graded.cells
+
+
+def test_a_batch_parses_the_instructor_notebook_once(instructor, released, monkeypatch):
+    import course.exercises as exercises
+
+    parsed_once = InstructorChapter.of(instructor)
+    calls = []
+    monkeypatch.setattr(exercises, "parse_exercises", lambda nb: calls.append(nb) or [])
+    monkeypatch.setattr(exercises, "release_notebook", lambda nb: calls.append(nb) or nb)
+    for answer in ("return x + x", "return 2 * x"):
+        submission = chapter.solve(released, {"99.1": f"def double(x):\n    {answer}"})
+        build_graded_notebook(submission, parsed_once)
+    assert calls == []
 
 
 def test_answers_are_found_after_colab_drops_metadata_and_a_marker_line(instructor, released):

@@ -47,7 +47,7 @@ from typing import Any
 import nbformat
 
 from course.common import write_atomic
-from course.exercises import Exercise, build_graded_notebook, parse_exercises
+from course.exercises import InstructorChapter, build_graded_notebook
 from course.grading import sandbox
 from course.grading.reporting import (
     ISOLATION_NONE,
@@ -89,29 +89,30 @@ def _sha256(data: bytes) -> str:
 
 def grade_submission(
     submission: Submission,
-    instructor: nbformat.NotebookNode,
+    instructor: nbformat.NotebookNode | InstructorChapter,
     notebook_name: str,
     limits: Limits,
     batch: _Batch | None = None,
     private: Iterable[str | Path] = (),
-    exercises: list[Exercise] | None = None,
 ) -> dict[str, Any]:
     """Grade one submission; never raises for anything the submission contains.
 
     Args:
         submission: the student and their notebook.
-        instructor: the instructor's notebook of the chapter.
+        instructor: the instructor's notebook of the chapter, or an
+            :class:`~course.exercises.InstructorChapter` parsed once for the whole batch.
         notebook_name: the chapter notebook's file name.
         limits: time and memory limits, and whether to use the sandbox.
         batch: the batch this run belongs to, so an interruption can stop it.
         private: folders whose paths must not appear in the feedback (the instructor's notebooks,
             the submissions, the output); the home folder and the kit's folder always are.
-        exercises: the chapter's exercises, when the caller has parsed them once for a batch.
 
     Returns:
         The result record that is saved as ``results/<student>.json``.
     """
-    exercises = exercises if exercises is not None else parse_exercises(instructor)
+    chapter = instructor if isinstance(instructor, InstructorChapter) \
+        else InstructorChapter.of(instructor)
+    exercises = list(chapter.exercises)
     result: dict[str, Any] = {
         "version": RESULT_VERSION,
         "student": submission.student,
@@ -119,7 +120,7 @@ def grade_submission(
         "notebook": notebook_name,
         "submission": str(submission.path) if submission.path else "",
         "submission_sha256": "",
-        "instructor_sha256": _sha256(nbformat.writes(instructor).encode()),
+        "instructor_sha256": chapter.sha256,
         "error": "",
         "review": [],
         "seconds": 0.0,
@@ -156,7 +157,7 @@ def grade_submission(
     if error or notebook is None:
         result.update(exercises=_empty_records(exercises), error=error)
     else:
-        graded = build_graded_notebook(notebook, instructor)
+        graded = build_graded_notebook(notebook, chapter)
         outcomes, run_error, seconds = run_graded_notebook(graded, notebook_name, limits, batch)
         records, run_error = score(graded, exercises, outcomes, run_error, limits)
         result.update(exercises=records, error=run_error, seconds=round(seconds, 2))
@@ -193,7 +194,7 @@ def _finished(
 
 
 def _check_the_plan(
-    instructor: nbformat.NotebookNode, path: Path, limits: Limits, show_progress: bool
+    instructor: InstructorChapter, path: Path, limits: Limits, show_progress: bool
 ) -> Limits:
     """Grade the instructor's own solution running only the needed cells; full marks or every cell.
 
@@ -279,10 +280,9 @@ def grade(
         )
     path = find_chapter(Path(source or NOTEBOOKS), chapter)
     private = (path.parent, Path(submissions), Path(out))
-    instructor = nbformat.read(path, as_version=4)
-    exercises = parse_exercises(instructor)
-    numbers = [exercise.number for exercise in exercises]
-    instructor_sha = _sha256(nbformat.writes(instructor).encode())
+    instructor = InstructorChapter.of(nbformat.read(path, as_version=4))  # parsed once
+    numbers = [exercise.number for exercise in instructor.exercises]
+    instructor_sha = instructor.sha256
     out = Path(out)
     results_dir = out / "results"
     results_dir.mkdir(parents=True, exist_ok=True)
@@ -307,8 +307,7 @@ def grade(
     pool = ThreadPoolExecutor(max_workers=workers)
     try:
         futures = {
-            pool.submit(grade_submission, s, instructor, path.name, limits, batch, private,
-                        exercises): s
+            pool.submit(grade_submission, s, instructor, path.name, limits, batch, private): s
             for s in todo
         }
         for future in as_completed(futures):
