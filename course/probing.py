@@ -104,14 +104,15 @@ class LinearProbe:
     bias: float
 
     @classmethod
-    def fit(cls, features: Any, labels: Any, l2: float = 1e-2, steps: int = 25) -> LinearProbe:
+    def fit(cls, features: Any, labels: Any, l2: float = 1.0, steps: int = 25) -> LinearProbe:
         """Fit the probe.
 
         Args:
             features: ``(examples, units)`` hidden states.
             labels: ``(examples,)`` 0/1 labels.
-            l2: the penalty on the squared weights, per example (keeps a separable problem
-                finite).
+            l2: the penalty ``l2 / 2 * |w|^2`` on the weights, summed over the whole fit (not
+                per example, so more rows weigh more against it); it keeps a separable problem
+                finite.
             steps: Newton steps (the loss is convex; 25 is plenty).
 
         Returns:
@@ -126,7 +127,7 @@ class LinearProbe:
         scale[scale == 0] = 1.0
         design = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])  # (examples, units + 1)
         theta = np.zeros(design.shape[1])
-        penalty = l2 * len(x) * np.eye(design.shape[1])
+        penalty = l2 * np.eye(design.shape[1])
         penalty[-1, -1] = 0.0  # the intercept is not penalised
         for _ in range(steps):
             p = 1.0 / (1.0 + np.exp(-np.clip(design @ theta, -30, 30)))
@@ -194,7 +195,7 @@ def probe_report(
     test_features: Any,
     test_labels: Any,
     seed: int = 0,
-    l2: float = 1e-2,
+    l2: float = 1.0,
 ) -> ProbeReport:
     """Fit a :class:`LinearProbe` and score it against its two controls on held-out rows.
 
