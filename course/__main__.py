@@ -1,11 +1,13 @@
 """Command line: ``python -m course run [CHAPTER ...]``; ``python -m course doctor``;
 ``python -m course slides [CHAPTER ...] [--pdf]``;
 ``python -m course release notebooks/ --out student/``; ``python -m course bench [--quick]``;
-``python -m course grade SUBMISSIONS --chapter NN --out grades/`` (see docs/instructors.md)."""
+``python -m course grade SUBMISSIONS --chapter NN --out grades/`` (see docs/instructors.md);
+``python -m course train --workers 2`` (chapter 11: data-parallel training on worker processes)."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -82,7 +84,11 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--quick", action="store_true", help="a few steps of everything (tests)")
     bench.add_argument("--out", default=None, help="JSON file (default: build/bench.json)")
 
+    _add_train(commands)
+
     args = parser.parse_args(argv)
+    if args.command == "train":
+        return _train(args)
     if args.command == "bench":
         if args.steps < 1:
             print(f"error: --steps must be at least 1, got {args.steps}", file=sys.stderr)
@@ -114,6 +120,100 @@ def main(argv: list[str] | None = None) -> int:
         print(environment_report())
         return 0
     return 2
+
+
+TRAIN_DESCRIPTION = """\
+Train a tiny character GPT with tf.distribute.MultiWorkerMirroredStrategy (chapter 11).
+
+On one machine, --workers N starts N worker processes here, each told the cluster through
+TF_CONFIG (localhost ports chosen free at run time), waits for them and ends them all.
+
+On several machines, run the same command on each one with the same --hosts list and its own
+--index (0 on the first machine, 1 on the second, ...):
+
+    machine-a$ python -m course train --hosts machine-a:12345,machine-b:12345 --index 0
+    machine-b$ python -m course train --hosts machine-a:12345,machine-b:12345 --index 1
+
+Without --hosts or --workers, a worker reads TF_CONFIG from its environment (as a cluster
+manager sets it). Each worker backs up after every epoch (keras.callbacks.BackupAndRestore in
+OUT/backup-<index>/): run the same command again after a failure and training resumes there.
+"""
+
+
+def _add_train(commands: Any) -> None:
+    from course.distributed import TrainSettings
+
+    train = commands.add_parser(
+        "train", help="data-parallel training of a tiny GPT on worker processes (chapter 11)",
+        description=TRAIN_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    where = train.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=positive(int), default=None,
+                       help="start this many worker processes on this machine (default 2)")
+    where.add_argument("--hosts", default=None,
+                       help="every worker's host:port, comma-separated, the same on every machine; "
+                            "this process runs the worker --index")
+    train.add_argument("--index", type=positive(int, zero=True), default=None,
+                       help="this machine's position in --hosts (0 is the first)")
+    train.add_argument("--out", default="build/train",
+                       help="folder for logs, progress, results and backups (default build/train)")
+    train.add_argument("--timeout", type=positive(float), default=600,
+                       help="seconds for the whole run with --workers (default 600)")
+    defaults = TrainSettings()
+    for name, kind, meaning in [
+        ("epochs", int, "passes over the training windows"),
+        ("steps_per_epoch", int, "global batches per epoch"),
+        ("batch_size", int, "windows per global batch, split over all workers"),
+        ("sequence_length", int, "tokens per window"),
+        ("num_layers", int, "decoder blocks"),
+        ("num_heads", int, "attention heads"),
+        ("hidden_dim", int, "width of the residual stream"),
+        ("learning_rate", float, "Adam's learning rate"),
+        ("corpus_chars", int, "characters of the pydoc corpus to read"),
+        ("seed", int, "seed of the initial weights"),
+        ("pause", float, "seconds each worker waits after an epoch (demonstrations)"),
+    ]:
+        zero = name in ("seed", "pause")
+        train.add_argument(f"--{name.replace('_', '-')}", dest=name, type=positive(kind, zero=zero),
+                           default=getattr(defaults, name),
+                           help=f"{meaning} (default {getattr(defaults, name)})")
+
+
+def _train(args: argparse.Namespace) -> int:
+    import json
+
+    from course import distributed
+
+    names = [name for name in distributed.TrainSettings.__dataclass_fields__]
+    try:
+        settings = distributed.TrainSettings(**{name: getattr(args, name) for name in names})
+        if args.hosts is not None:
+            if args.index is None:
+                raise ValueError("--hosts needs --index: this machine's position in the list "
+                                 "(0 on the first machine).")
+            hosts = distributed.parse_hosts(args.hosts)
+            distributed.tf_config(hosts, args.index)  # checks the index
+        elif args.index is not None:
+            raise ValueError("--index needs --hosts (the whole cluster, host:port,host:port).")
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.hosts is not None:
+        result = distributed.train_worker(settings, args.out, hosts, args.index)
+    elif args.workers is None and os.environ.get(distributed.TF_CONFIG):
+        result = distributed.train_worker(settings, args.out)
+    else:
+        import signal
+
+        # Ended from outside (a notebook's Workers, a scheduler): leave through the with block
+        # of run_local, which ends the workers this process started.
+        signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
+        try:
+            result = distributed.run_local(args.workers or 2, settings, args.out, args.timeout)
+        except (RuntimeError, TimeoutError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+    print(json.dumps(result))
+    return 0
 
 
 def _release(source: str, out: str) -> int:

@@ -358,3 +358,53 @@ def activation_text(
     ax.set_ylim(-rows, 0)
     ax.set_title(title)
     return fig
+
+
+def power_law(
+    sizes: Sequence[float],
+    losses: Sequence[float],
+    coefficient: float,
+    exponent: float,
+    *,
+    predict_at: float | None = None,
+    title: str = "",
+    xlabel: str = "parameters",
+    ylabel: str = "validation loss",
+) -> Figure:
+    """Measured losses against size on log-log axes, with a fitted ``a x size^(-b)`` line.
+
+    Args:
+        sizes: the sizes measured (parameters, tokens).
+        losses: the loss at each.
+        coefficient: ``a`` of the fitted law.
+        exponent: ``b`` of the fitted law.
+        predict_at: a size not measured: the line is drawn out to it and its prediction marked.
+        title: the figure title.
+        xlabel: label of the x axis.
+        ylabel: label of the y axis.
+
+    Returns:
+        The figure.
+
+    Example:
+        >>> fig = power_law([1e3, 1e4], [3.0, 2.0], 10.0, 0.17, predict_at=1e5)
+        >>> len(fig.axes[0].lines), fig.axes[0].get_xscale()
+        (3, 'log')
+    """
+    fig, (ax,) = new_figure()
+    x = np.asarray(sizes, dtype=float)
+    ends = [x.min(), max(x.max(), predict_at or x.max())]
+    line = np.geomspace(ends[0], ends[1], 50)
+    ax.plot(x, list(losses), "o", label="measured")
+    ax.plot(line, coefficient * line ** (-exponent), "--",
+            label=f"fit: {coefficient:.3g} x size^(-{exponent:.3g})")
+    if predict_at is not None:
+        predicted = coefficient * predict_at ** (-exponent)
+        ax.plot([predict_at], [predicted], "*", markersize=12,
+                label=f"predicted at {predict_at:,.0f}: {predicted:.3f}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    _plain_log_ticks(ax.yaxis)
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    ax.legend(frameon=False)
+    return fig
