@@ -685,3 +685,15 @@ def copied_spans() -> Figure:
     return course.plots.lines(widths, shares, xlabel="window (characters)",
                               ylabel="share of windows found in the training text",
                               title="Copied from the training text, by window length")
+
+
+@register
+def published_compute() -> Figure:
+    """Chapter 11: training compute (6ND) of published models, from course.costs."""
+    import course.plots
+    from course.costs import PUBLISHED_MODELS
+
+    return course.plots.bars([model.name for model in PUBLISHED_MODELS],
+                             [model.estimated_flops for model in PUBLISHED_MODELS],
+                             title="Training compute, 6 x parameters x tokens",
+                             ylabel="FLOPs", log_y=True)
