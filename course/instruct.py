@@ -26,8 +26,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -125,20 +124,25 @@ def pack_examples(
     sequence_length: int,
     pad_id: int,
     train_on_prompt: bool = False,
+    prompt_width: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Inputs, targets and loss weights of prompt/response pairs, one example per row.
 
     Each row is ``prompt + response`` padded with ``pad_id`` to ``sequence_length + 1`` tokens,
-    then split into inputs ``ids[:-1]`` and targets ``ids[1:]``. Padding sits after the text,
-    where a causal model's predictions for the real tokens cannot see it.
+    then split into inputs ``ids[:-1]`` and targets ``ids[1:]``. Padding after the text is
+    never seen by a causal model's predictions for the real tokens. With ``prompt_width``, each
+    prompt is first padded on the left to that width (:func:`left_pad`), so that every answer
+    starts at the same position, as it will at inference.
 
     Args:
         prompts: token ids of each prompt.
         responses: token ids of each response.
         sequence_length: the model's input length.
         pad_id: the id written after the text (never scored).
-        train_on_prompt: score the prompt's targets too (weights 1 on every real target): the
-            comparison the chapter makes, not the recipe.
+        train_on_prompt: score the prompt's targets too (weights 1 on every real target): a
+            comparison, not the recipe.
+        prompt_width: pad each prompt on the left to this many tokens (``None``: no padding
+            before the prompt).
 
     Returns:
         ``(inputs, targets, weights)``, each ``(examples, sequence_length)``; ids ``int32``,
@@ -148,69 +152,54 @@ def pack_examples(
         >>> inputs, targets, weights = pack_examples([[5, 6]], [[7, 8]], 4, pad_id=0)
         >>> inputs.tolist(), targets.tolist(), weights.tolist()
         ([[5, 6, 7, 8]], [[6, 7, 8, 0]], [[0.0, 1.0, 1.0, 0.0]])
+        >>> inputs, targets, weights = pack_examples([[5]], [[7]], 3, pad_id=0, prompt_width=2)
+        >>> inputs.tolist(), targets.tolist(), weights.tolist()
+        ([[0, 5, 7]], [[5, 7, 0]], [[0.0, 1.0, 0.0]])
     """
     if len(prompts) != len(responses):
         raise ValueError(f"{len(prompts)} prompts but {len(responses)} responses; pass pairs.")
+    padding = [0 if prompt_width is None else prompt_width - len(p) for p in prompts]
+    if prompt_width is not None:
+        prompts = list(left_pad(prompts, prompt_width, pad_id))
     rows = np.full((len(prompts), sequence_length + 1), pad_id, np.int32)
     weights = np.zeros((len(prompts), sequence_length), np.float32)
     for row, (prompt, response) in enumerate(zip(prompts, responses, strict=True)):
         weights[row] = response_weights(len(prompt), len(response), sequence_length)
-        if train_on_prompt:
-            weights[row, : len(prompt) - 1] = 1.0
+        if train_on_prompt:  # every real target of the prompt (not the padding before it)
+            weights[row, padding[row] : len(prompt) - 1] = 1.0
         rows[row, : len(prompt) + len(response)] = [*prompt, *response]
     return rows[:, :-1], rows[:, 1:], weights
 
 
-def greedy_complete(
-    logits_of: Callable[[np.ndarray], Any],
-    prompts: Sequence[Sequence[int]],
-    max_new_tokens: int,
-    sequence_length: int,
-    pad_id: int,
-) -> list[np.ndarray]:
-    """Greedy continuations of prompts of different lengths, all in one batch.
+def left_pad(prompts: Sequence[Sequence[int]], width: int, pad_id: int) -> np.ndarray:
+    """Prompts padded on the left to one width, so that every prompt ends at the same position.
 
-    The prompts are padded on the right to ``sequence_length``; at each step the model runs
-    once on the whole batch and each row reads the logits at its own last position (with a
-    causal model, the padding after it changes nothing there).
+    A batch of prompts of one length can be continued together, one new token per step, with
+    a key/value cache (``course.models.gpt.cached_next``). The model must have been fine-tuned
+    on prompts padded the same way (:func:`pack_examples` with ``prompt_width``).
 
     Args:
-        logits_of: maps ``(batch, sequence_length)`` ids to ``(batch, sequence_length,
-            vocabulary)`` logits (e.g. ``lambda ids: model(ids, training=False)``).
         prompts: token ids of each prompt.
-        max_new_tokens: tokens to add to each prompt.
-        sequence_length: the model's input length; every prompt plus ``max_new_tokens`` must
-            fit in it.
-        pad_id: the id used for padding.
+        width: the common length; no prompt may be longer.
+        pad_id: the id written before each prompt.
 
     Returns:
-        The new tokens of each prompt (``max_new_tokens`` each).
+        ``(prompts, width)`` int32 ids.
 
     Example:
-        >>> def logits_of(ids):  # a "model" that always predicts the previous token plus one
-        ...     return np.eye(10)[(ids + 1) % 10]
-        >>> [t.tolist() for t in greedy_complete(logits_of, [[1], [5, 6]], 3, 8, pad_id=0)]
-        [[2, 3, 4], [7, 8, 9]]
+        >>> left_pad([[5, 6], [7]], 3, pad_id=0).tolist()
+        [[0, 5, 6], [0, 0, 7]]
     """
-    lengths = np.array([len(prompt) for prompt in prompts])
-    if len(prompts) == 0 or lengths.min() < 1:
-        raise ValueError("Pass at least one prompt, each with at least one token.")
-    if lengths.max() + max_new_tokens > sequence_length:
+    longest = max((len(prompt) for prompt in prompts), default=0)
+    if not prompts or longest > width:
         raise ValueError(
-            f"The longest prompt ({lengths.max()} tokens) plus {max_new_tokens} new tokens does "
-            f"not fit in sequence_length={sequence_length}; shorten the prompts or ask for "
-            "fewer tokens."
+            f"Pass at least one prompt, none longer than width={width}; the longest has "
+            f"{longest} tokens. Raise width (and the model's sequence_length if needed)."
         )
-    batch = np.full((len(prompts), sequence_length), pad_id, np.int32)
+    rows = np.full((len(prompts), width), pad_id, np.int32)
     for row, prompt in enumerate(prompts):
-        batch[row, : len(prompt)] = prompt
-    rows = np.arange(len(prompts))
-    new = np.zeros((len(prompts), max_new_tokens), np.int32)
-    for step in range(max_new_tokens):
-        logits = np.asarray(logits_of(batch))  # (batch, time, vocabulary)
-        new[:, step] = logits[rows, lengths + step - 1].argmax(-1)
-        batch[rows, lengths + step] = new[:, step]
-    return list(new)
+        rows[row, width - len(prompt):] = prompt
+    return rows
 
 
 def exact_match(predictions: Sequence[str], references: Sequence[str]) -> float:

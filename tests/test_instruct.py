@@ -10,7 +10,7 @@ from course.instruct import (
     exact_match,
     format_prompt,
     format_response,
-    greedy_complete,
+    left_pad,
     pack_examples,
     response_weights,
 )
@@ -65,19 +65,21 @@ def test_examples_that_do_not_fit_are_refused():
         pack_examples([[1]], [], 4, pad_id=0)
 
 
-def test_greedy_completion_reads_each_row_at_its_own_last_position():
-    def logits_of(ids):  # causal: the next token is the sum of the tokens so far, mod 20
-        return np.eye(20)[np.cumsum(ids, axis=1) % 20]
+def test_left_padding_puts_every_answer_at_the_same_position():
+    inputs, targets, weights = pack_examples([[1, 2, 3], [4]], [[5, 6], [7]], 6, pad_id=0,
+                                             prompt_width=3)
+    assert inputs.tolist() == [[1, 2, 3, 5, 6, 0], [0, 0, 4, 7, 0, 0]]
+    assert [t[w > 0].tolist() for t, w in zip(targets, weights, strict=True)] == [[5, 6], [7]]
+    assert (weights[:, 2] == 1).all()  # the first answer token is always target 2
+    _, _, with_prompt = pack_examples([[4]], [[7]], 4, pad_id=0, prompt_width=3,
+                                      train_on_prompt=True)
+    assert with_prompt.tolist() == [[0.0, 0.0, 1.0, 0.0]]  # the padding is never scored
 
-    for pad_id in (0, 15):  # the padding after a row's text never matters
-        new = greedy_complete(logits_of, [[3], [7, 9]], max_new_tokens=2, sequence_length=6,
-                              pad_id=pad_id)
-        assert [tokens.tolist() for tokens in new] == [[3, 6], [16, 12]]
 
-
-def test_greedy_completion_refuses_prompts_that_do_not_fit():
-    with pytest.raises(ValueError, match="does not fit"):
-        greedy_complete(lambda ids: ids, [[1, 2, 3]], 4, 6, pad_id=0)
+def test_left_pad_refuses_prompts_that_do_not_fit():
+    assert left_pad([[1], [2, 3]], 2, pad_id=9).tolist() == [[9, 1], [2, 3]]
+    with pytest.raises(ValueError, match="width"):
+        left_pad([[1, 2, 3]], 2, pad_id=0)
 
 
 def test_exact_match_strips_spaces_and_checks_lengths():
