@@ -471,6 +471,7 @@ def test_the_sandbox_binds_no_instructor_files(tmp_path):
     readable = {command[i + 2] for i, arg in enumerate(command) if arg == "--ro-bind"}
     root = str(Path(__file__).resolve().parents[1])
     assert f"{root}/course" in readable and f"{root}/notebooks" not in readable
+    assert f"{root}/data/zh_sample.txt" in readable  # a corpus shipped with the kit (chapter 10)
     assert root not in readable and str(Path.home()) not in readable
     assert "SECRET_TOKEN" not in command and "--unshare-all" in command
     assert "--die-with-parent" in command and command[-1] == "python"

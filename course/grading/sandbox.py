@@ -103,10 +103,12 @@ def readable_paths() -> list[Path]:
 
     Returns:
         The Python installation, the virtual environment, the kit's code (``course/``,
-        ``data/registry.toml``, ``pyproject.toml``) and the dataset folders.
+        ``data/registry.toml``, the small corpora shipped as ``data/*.txt``, ``pyproject.toml``)
+        and the dataset folders.
     """
     paths = [Path(sys.base_prefix), Path(sys.prefix), Path(sys.executable).resolve().parent]
     paths += [ROOT / "course", ROOT / "data" / "registry.toml", ROOT / "pyproject.toml"]
+    paths += sorted((ROOT / "data").glob("*.txt"))  # shipped corpora (chapter 10's zh-sample)
     paths += _data_folders()
     unique: list[Path] = []
     for path in (p.resolve() for p in paths):
