@@ -599,8 +599,9 @@ def worker_command(settings: TrainSettings, out_dir: str | Path, hosts: Sequence
 def start_local_cluster(workers: int, settings: TrainSettings, out_dir: str | Path) -> Workers:
     """``workers`` processes on this machine, each told the cluster through ``TF_CONFIG``.
 
-    Ports are chosen free just before the processes start. Use the result in a ``with`` block:
-    every worker ends when it does.
+    Ports are chosen free just before the processes start. The workers share this machine, so
+    they train on its CPU (a GPU would be claimed whole by the first). Use the result in a
+    ``with`` block: every worker ends when it does.
 
     Args:
         workers: how many worker processes.
@@ -613,6 +614,8 @@ def start_local_cluster(workers: int, settings: TrainSettings, out_dir: str | Pa
     hosts = local_hosts(workers)
     commands = [worker_command(settings, out_dir, hosts, index) for index in range(workers)]
     envs = [_worker_environment(tf_config(hosts, index)) for index in range(workers)]
+    for env in envs:  # workers sharing one machine would fight over its GPU: they use the CPU
+        env["CUDA_VISIBLE_DEVICES"] = ""
     return Workers(commands, out_dir, envs, hosts=hosts)
 
 
