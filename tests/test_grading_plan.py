@@ -59,6 +59,20 @@ def test_what_a_needed_cell_reads_and_changes_is_kept():
     assert sources[2] == graded.notebook.cells[2].source  # a call of show(model) may change it
 
 
+def test_a_loop_that_changes_its_variable_changes_what_it_loops_over():
+    graded = _graded([
+        ("chapter", "import keras\nmine, theirs = keras.layers.Dense(2), keras.layers.Dense(2)\n"
+                    "for ours, promoted in [(mine, theirs)]:\n"
+                    "    ours.set_weights(promoted.get_weights())\n"
+                    "for layer in [theirs]:\n    print(layer.name)"),
+        ("chapter", "hits = 0\nfor layer in [mine]:\n    hits += 1"),
+        ("hidden", "assert mine is not None and hits == 1"),
+    ])
+    kept = graded_sources(graded)[0]
+    assert "ours.set_weights" in kept and "print(layer.name)" not in kept
+    assert graded_sources(graded)[1] == graded.notebook.cells[1].source  # += reads hits = 0
+
+
 def _chapter(setup: str, extra: str) -> nbformat.NotebookNode:
     answer = ("def first():\n    # BEGIN SOLUTION\n    # HINT: the first item.\n"
               "    return data[0]\n    # END SOLUTION")

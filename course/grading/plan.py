@@ -15,8 +15,9 @@ body). A statement is needed when a later needed statement, answer or check read
 * binds (``x = ...``, ``def x``, ``import x``, ``for x in ...``), or
 * may change: ``x.attribute = ...``, ``x[i] = ...``, ``x += ...``, ``x.method(...)`` (also
   ``x[i].method(...)``), or, in a statement that is a call whose result is dropped, ``x`` as the
-  function or an argument (``train(x, ...)``, ``x(batch)``), unless its name is in capitals
-  (``VOCABULARY_SIZE``: the kit's constants);
+  function or an argument (``train(x, ...)``, ``x(batch)``), or through a loop variable
+  (``for layer in [x, y]: layer.set_weights(...)`` may change ``x`` and ``y``), unless its name
+  is in capitals (``VOCABULARY_SIZE``: the kit's constants);
 
 and a statement that binds and reads no variable at all (``course.seed_everything(0)``,
 ``plt.style.use(...)``) is kept for its effect on the libraries. Names bound by imports, ``def``
@@ -97,6 +98,11 @@ def cell_names(source: str) -> CellNames:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
     }
     reads = {symbol.get_name() for symbol in table.get_symbols() if symbol.is_referenced()}
+    reads |= {  # ``total += x`` reads total, though symtable calls it assigned only
+        node.target.id for node in ast.walk(tree)
+        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name)
+        and node.target.id in binds
+    }
     nested = list(table.get_children())
     while nested:
         scope = nested.pop()
@@ -132,6 +138,11 @@ def cell_names(source: str) -> CellNames:
                     argument = argument.value
                 if isinstance(argument, ast.Name):
                     changes.add(argument.id)
+    for node in ast.walk(tree):  # for layer in [a, b]: layer.set_weights(...) changes a and b
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            targets = {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
+            if targets & changes:
+                changes |= {n.id for n in ast.walk(node.iter) if isinstance(n, ast.Name)}
     changes &= reads | binds  # a local variable of a function is not the notebook's
     return CellNames(frozenset(binds), frozenset(reads), frozenset(changes - _CONSTANT),
                      frozenset(definitions))
