@@ -115,15 +115,13 @@ def zipf_law() -> Figure:
 def bpe_sequence_length() -> Figure:
     """Chapter 01: tokens per character of byte-level BPE as its vocabulary grows."""
     import course.plots
-    from course.text import CharacterTokenizer, learn_bpe
+    from course.text import CharacterTokenizer, bpe_tokens_per_character, tokens_per_character
 
+    # Chapter 01's own settings (fast profile) and its measurement, course.text's.
+    training_chars, sizes = _notebook_settings("01_text_and_tokens",
+                                               ["BPE_TRAINING_CHARS", "BPE_VOCABULARY_SIZES"])
     train_text, validation_text = _pydoc_split()
-    sizes = [260, 300, 500, 1_000, 2_000]
-    rates = [
-        len(learn_bpe(train_text[:60_000], vocabulary_size=size).encode(validation_text))
-        / len(validation_text)
-        for size in sizes
-    ]
+    rates = bpe_tokens_per_character(train_text[:training_chars], validation_text, sizes)
     fig = course.plots.lines(
         sizes,
         {"byte-level BPE": rates},
@@ -132,8 +130,10 @@ def bpe_sequence_length() -> Figure:
         ylabel="tokens per character",
         log_x=True,
     )
-    characters = CharacterTokenizer.fit(train_text + validation_text)
-    fig.axes[0].plot([characters.vocabulary_size()], [1.0], "s", label="characters")
+    characters = CharacterTokenizer.fit(train_text)
+    fig.axes[0].plot([characters.vocabulary_size()],
+                     [tokens_per_character(characters.tokenize(validation_text), validation_text)],
+                     "s", label="characters")
     fig.axes[0].legend(frameon=False)
     return fig
 
@@ -369,41 +369,14 @@ def attention_weights() -> Figure:
     return fig
 
 
-@register
-def gradient_through_time() -> Figure:
-    """Chapter 04: how much the last state of an RNN depends on each earlier input."""
-    from course.environment import quiet_tensorflow
-
-    tf = quiet_tensorflow()
-    import keras
-
+def _gradient_figure(curves: dict[str, np.ndarray], title: str) -> Figure:
     import course.plots
-    from course.layers import SimpleRNNCell
 
-    time_steps = 50
-    rng = np.random.default_rng(SEED)
-    inputs = tf.constant(rng.normal(size=(32, time_steps, 8)).astype("float32"))  # (b, t, 8)
-    direction = tf.constant(rng.normal(size=(64,)).astype("float32"))
-    curves = {}
-    for scale in (0.5, 1.0, 1.5, 2.5):
-        cell = SimpleRNNCell(
-            64,
-            kernel_initializer=keras.initializers.GlorotUniform(seed=0),
-            recurrent_initializer=keras.initializers.Orthogonal(gain=scale, seed=1),
-        )
-        layer = keras.layers.RNN(cell, return_sequences=True)
-        with tf.GradientTape() as tape:
-            tape.watch(inputs)
-            states = layer(inputs)  # (batch, time, 64)
-            loss = tf.reduce_sum(states[:, -1] * direction)
-        gradient = tape.gradient(loss, inputs)  # (batch, time, 8)
-        norms = tf.reduce_mean(tf.norm(gradient, axis=-1), axis=0).numpy()[::-1]  # last step first
-        curves[f"recurrent scale {scale}"] = norms
     fig = course.plots.lines(
-        list(range(time_steps)),
+        list(range(len(next(iter(curves.values()))))),
         curves,
         log_y=True,
-        title="Gradient reaching back k steps",
+        title=title,
         xlabel="k, steps before the last",
         ylabel="mean ‖∂L / ∂x‖",
     )
@@ -414,20 +387,47 @@ def gradient_through_time() -> Figure:
 
 
 @register
+def gradient_through_time() -> Figure:
+    """Chapter 04: how much the last state of an RNN depends on each earlier input."""
+    from course.environment import quiet_tensorflow
+
+    quiet_tensorflow()
+    import keras
+
+    from course.diagnostics import gradient_by_distance
+    from course.layers import SimpleRNNCell
+
+    time_steps = 50
+    rng = np.random.default_rng(SEED)
+    inputs = rng.normal(size=(32, time_steps, 8)).astype("float32")  # (batch, time, 8)
+    direction = rng.normal(size=(64,))
+    curves = {}
+    for scale in (0.5, 1.0, 1.5, 2.5):
+        cell = SimpleRNNCell(
+            64,
+            kernel_initializer=keras.initializers.GlorotUniform(seed=0),
+            recurrent_initializer=keras.initializers.Orthogonal(gain=scale, seed=1),
+        )
+        layer = keras.layers.RNN(cell, return_sequences=True)  # (batch, time, 64)
+        curves[f"recurrent scale {scale}"] = gradient_by_distance(layer, inputs, direction)
+    return _gradient_figure(curves, "Gradient reaching back k steps")
+
+
+@register
 def lstm_gradient_through_time() -> Figure:
     """Chapter 05: gradient reaching back through a plain RNN and through LSTMs, untrained."""
     from course.environment import quiet_tensorflow
 
-    tf = quiet_tensorflow()
+    quiet_tensorflow()
     import keras
 
-    import course.plots
+    from course.diagnostics import gradient_by_distance
     from course.layers import LSTMCell, SimpleRNNCell
 
     time_steps, hidden_dim = 60, 64
     rng = np.random.default_rng(SEED)
-    inputs = tf.constant(rng.normal(size=(32, time_steps, 8)).astype("float32"))  # (b, t, 8)
-    direction = tf.constant(rng.normal(size=(hidden_dim,)).astype("float32"))
+    inputs = rng.normal(size=(32, time_steps, 8)).astype("float32")  # (batch, time, 8)
+    direction = rng.normal(size=(hidden_dim,))
 
     def forget_bias(value: float) -> Callable[..., np.ndarray]:
         def initializer(shape, dtype=None) -> np.ndarray:  # blocks i, f, c, o: only f is set
@@ -446,66 +446,70 @@ def lstm_gradient_through_time() -> Figure:
         name = f"LSTM, forget bias {value:g}{note}"
         cells[name] = LSTMCell(hidden_dim, bias_initializer=forget_bias(value),
                                unit_forget_bias=False, **same_start)
-    curves = {}
-    for name, cell in cells.items():
-        layer = keras.layers.RNN(cell)
-        with tf.GradientTape() as tape:
-            tape.watch(inputs)
-            loss = tf.reduce_sum(layer(inputs) * direction)  # (batch, hidden) -> ()
-        gradient = tape.gradient(loss, inputs)  # (batch, time, 8)
-        curves[name] = tf.reduce_mean(tf.norm(gradient, axis=-1), axis=0).numpy()[::-1]
-    fig = course.plots.lines(
-        list(range(time_steps)),
-        curves,
-        log_y=True,
-        title="Gradient reaching back k steps, before training",
-        xlabel="k, steps before the last",
-        ylabel="mean ‖∂L / ∂x‖",
-    )
-    for line in fig.axes[0].lines:
-        line.set_marker("")
-    fig.axes[0].legend(frameon=False)
-    return fig
+    curves = {name: gradient_by_distance(keras.layers.RNN(cell), inputs, direction)  # last h
+              for name, cell in cells.items()}
+    return _gradient_figure(curves, "Gradient reaching back k steps, before training")
 
 
-def _chapter_07_schedule_settings() -> tuple[int, int, float]:
-    """``STEPS`` (fast profile), ``WARMUP_STEPS`` and ``PEAK_LEARNING_RATE`` of chapter 07."""
+def _notebook_settings(chapter: str, names: list[str]) -> list[object]:
+    """Settings of a chapter as its settings cell writes them (``profile.pick``: the fast value).
+
+    Args:
+        chapter: the notebook's stem, e.g. ``"07_gpt"``.
+        names: the constants to read, e.g. ``["STEPS", "WARMUP_STEPS"]``; each must be assigned
+            a literal or ``profile.pick(fast=<literal>, ...)`` at the top level of a code cell.
+
+    Returns:
+        Their values, in the order of ``names``.
+    """
+    import ast
     import json
-    import re
 
     from course.project import NOTEBOOKS
 
-    notebook = json.loads((NOTEBOOKS / "07_gpt.ipynb").read_text(encoding="utf-8"))
-    source = "\n".join("".join(cell["source"]) for cell in notebook["cells"]
-                       if cell["cell_type"] == "code")
-    patterns = {"steps": r"^STEPS = profile\.pick\(fast=([\d_]+)",
-                "warmup": r"^WARMUP_STEPS = ([\d_]+)", "peak": r"^PEAK_LEARNING_RATE = ([\d.e-]+)"}
-    found = {}
-    for name, pattern in patterns.items():
-        match = re.search(pattern, source, flags=re.MULTILINE)
-        if match is None:
-            raise ValueError(f"07_gpt.ipynb has no setting matching {pattern!r}; update the "
-                             "learning_rate_schedule figure to read the notebook's settings.")
-        found[name] = match.group(1)
-    return int(found["steps"]), int(found["warmup"]), float(found["peak"])
+    notebook = json.loads((NOTEBOOKS / f"{chapter}.ipynb").read_text(encoding="utf-8"))
+    found: dict[str, object] = {}
+    for cell in notebook["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        source = "".join(cell["source"])
+        source = "\n".join(line for line in source.splitlines()
+                           if not line.lstrip().startswith(("%", "!")))
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if not (isinstance(node, ast.Assign) and len(node.targets) == 1
+                    and isinstance(node.targets[0], ast.Name) and node.targets[0].id in names):
+                continue
+            value = node.value
+            if (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+                    and value.func.attr == "pick"):
+                value = next((keyword.value for keyword in value.keywords
+                              if keyword.arg == "fast"), value)
+            try:
+                found[node.targets[0].id] = ast.literal_eval(value)
+            except ValueError:
+                continue
+    missing = [name for name in names if name not in found]
+    if missing:
+        raise ValueError(f"{chapter}.ipynb assigns no literal (or profile.pick(fast=...)) to "
+                         f"{missing}; update the slide figure that reads the notebook's settings.")
+    return [found[name] for name in names]
 
 
 @register
 def learning_rate_schedule() -> Figure:
-    """Chapter 07: GPT's learning rate, linear warm-up then cosine decay, as Keras computes it."""
-    from course.environment import quiet_tensorflow
-
-    quiet_tensorflow()
-    import keras
-
+    """Chapter 07: GPT's learning rate, linear warm-up then cosine decay, as the chapter uses it."""
     import course.plots
+    from course.training import warmup_cosine_schedule
 
     # The notebook's own settings (its fast profile), read from its settings cell so that the
-    # figure follows the notebook: steps, warm-up and peak; the floor is a tenth of the peak.
-    steps, warmup_steps, peak = _chapter_07_schedule_settings()
-    schedule = keras.optimizers.schedules.CosineDecay(
-        0.0, steps - warmup_steps, alpha=0.1, warmup_target=peak, warmup_steps=warmup_steps
-    )
+    # figure follows the notebook, and the schedule it trains with; the floor: a tenth of the peak.
+    steps, warmup_steps, peak = _notebook_settings(
+        "07_gpt", ["STEPS", "WARMUP_STEPS", "PEAK_LEARNING_RATE"])
+    schedule = warmup_cosine_schedule(peak, steps, warmup_steps)
     x = np.arange(0, steps + 1, 10)
     fig = course.plots.lines(
         x,

@@ -9,6 +9,7 @@ Each tokenizer has the keras-hub interface: ``tokenize``, ``detokenize``, ``voca
 * :func:`learn_bpe` / :func:`train_byte_pair_tokenizer` - byte-level BPE learned here, applied by
   keras-hub; exact round trip for any text.
 * :func:`language_model_datasets` - ``(input, target)`` windows for next-token prediction.
+* :func:`tokens_per_character` / :func:`bpe_tokens_per_character` - how long a text becomes.
 """
 
 from course.text.bpe import (
@@ -18,6 +19,7 @@ from course.text.bpe import (
     train_byte_pair_tokenizer,
 )
 from course.text.characters import CharacterTokenizer
+from course.text.lengths import bpe_tokens_per_character, tokens_per_character
 from course.text.pretokenize import split_for_bpe
 from course.text.windows import (
     language_model_datasets,
@@ -32,6 +34,7 @@ __all__ = [
     "BPEVocabulary",
     "CharacterTokenizer",
     "WordTokenizer",
+    "bpe_tokens_per_character",
     "encode_with_merges",
     "language_model_datasets",
     "learn_bpe",
@@ -40,6 +43,7 @@ __all__ = [
     "split_for_bpe",
     "split_tokens",
     "split_words",
+    "tokens_per_character",
     "train_byte_pair_tokenizer",
     "train_wordpiece",
     "window_datasets",
