@@ -312,14 +312,12 @@ def bench_generation(report: BenchReport, model: Any, new_tokens: int = 256) -> 
     def python_loop(next_function: Any) -> Any:
         return lambda ids, count: GreedySampler()(next_function, ids, count)
 
-    loops = [
-        ("key/value cache, loop compiled",
-         lambda: (lambda ids, count: compiled_generate(model, ids, count))),
-        ("key/value cache, Python loop", lambda: python_loop(cached_next(model))),
-        ("re-running the window", lambda: python_loop(rerun_prefix_next(model))),
-    ]
-    for name, make in loops:
-        generate = make()
+    loops = {
+        "key/value cache, loop compiled": lambda ids, count: compiled_generate(model, ids, count),
+        "key/value cache, Python loop": python_loop(cached_next(model)),
+        "re-running the window": python_loop(rerun_prefix_next(model)),
+    }
+    for name, generate in loops.items():
         generate(prompt, new_tokens)  # trace and compile every window shape first
         start = time.perf_counter()
         ids = generate(prompt, new_tokens)

@@ -513,10 +513,13 @@ class InstructorChapter:
     sha256: str
 
     @classmethod
-    def of(cls, notebook: nbformat.NotebookNode) -> InstructorChapter:
-        """Parse ``notebook`` once (raises ``ValueError`` for malformed exercises)."""
+    def of(cls, notebook: nbformat.NotebookNode | InstructorChapter) -> InstructorChapter:
+        """Parse ``notebook`` once (raises ``ValueError`` for malformed exercises); a chapter
+        already parsed is returned as it is."""
         import hashlib
 
+        if isinstance(notebook, InstructorChapter):
+            return notebook
         return cls(notebook, tuple(parse_exercises(notebook)),
                    tuple(_code_sources(release_notebook(notebook))),
                    hashlib.sha256(nbformat.writes(notebook).encode()).hexdigest())
@@ -560,8 +563,7 @@ def build_graded_notebook(
         >>> graded.notebook.cells[1].source == instructor.cells[1].source
         True
     """
-    chapter = instructor if isinstance(instructor, InstructorChapter) \
-        else InstructorChapter.of(instructor)
+    chapter = InstructorChapter.of(instructor)
     instructor, exercises, released = chapter.notebook, chapter.exercises, list(chapter.released)
     submitted = _code_sources(submission)
     roles: dict[int, GradedCell] = {}

@@ -90,11 +90,7 @@ class Sampler:
         Returns:
             The prompt followed by the new tokens, with the prompt's rank.
         """
-        ids = _prompt_array(prompt)
-        if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int):
-            raise TypeError(f"max_new_tokens must be an int, got {max_new_tokens!r}.")
-        if max_new_tokens < 0:
-            raise ValueError(f"max_new_tokens must be 0 or more, got {max_new_tokens}.")
+        ids = checked_request(prompt, max_new_tokens)
         batch = ids if ids.ndim == 2 else ids[None, :]
         rng = np.random.default_rng(self.seed)
         new_tokens = []
@@ -384,6 +380,35 @@ def _prompt_array(prompt: Any) -> np.ndarray:
     if ids.min() < 0:
         raise ValueError(f"Token ids cannot be negative; the prompt holds {int(ids.min())}.")
     return ids.astype(np.int32)
+
+
+def checked_request(prompt: Any, max_new_tokens: Any) -> np.ndarray:
+    """The prompt as int32 ids, after checking it and the number of tokens asked for.
+
+    Every way of generating (a :class:`Sampler`, ``course.models.gpt.compiled_generate``)
+    refuses the same bad requests with the same messages.
+
+    Args:
+        prompt: token ids, ``(length,)`` or ``(batch, length)``, at least one.
+        max_new_tokens: how many tokens to add, an int >= 0.
+
+    Returns:
+        The prompt's ids, int32, with the prompt's rank.
+
+    Raises:
+        TypeError: for ids that are not integers or a count that is not an int.
+        ValueError: for an empty prompt, negative ids or a negative count.
+
+    Example:
+        >>> checked_request([[1, 2]], 3).tolist()
+        [[1, 2]]
+    """
+    ids = _prompt_array(prompt)
+    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int):
+        raise TypeError(f"max_new_tokens must be an int, got {max_new_tokens!r}.")
+    if max_new_tokens < 0:
+        raise ValueError(f"max_new_tokens must be 0 or more, got {max_new_tokens}.")
+    return ids
 
 
 def _check_ids(new_ids: Any, vocabulary_size: int | None) -> np.ndarray:

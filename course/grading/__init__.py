@@ -110,8 +110,7 @@ def grade_submission(
     Returns:
         The result record that is saved as ``results/<student>.json``.
     """
-    chapter = instructor if isinstance(instructor, InstructorChapter) \
-        else InstructorChapter.of(instructor)
+    chapter = InstructorChapter.of(instructor)
     exercises = list(chapter.exercises)
     result: dict[str, Any] = {
         "version": RESULT_VERSION,

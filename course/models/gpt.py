@@ -200,7 +200,7 @@ def cached_next(model: GPT, jit_compile: bool = True) -> Any:
         state holds the cache, the next position and the ids so far.
     """
     tf = _tf()
-    keep = max(1, model.sequence_length // 2)
+    keep = _refill_length(model)
 
     @tf.function(jit_compile=jit_compile, reduce_retracing=True)
     def run(ids, cache, index):
@@ -230,6 +230,11 @@ def cached_next(model: GPT, jit_compile: bool = True) -> Any:
 
     next_logits.step = run  # the compiled step, for counting its traces
     return next_logits
+
+
+def _refill_length(model: GPT) -> int:
+    """How many of the last ids refill the cache when the text reaches the context length."""
+    return max(1, model.sequence_length // 2)
 
 
 def compiled_generate(model: GPT, prompt_ids: Any, max_new_tokens: int,
@@ -264,21 +269,17 @@ def compiled_generate(model: GPT, prompt_ids: Any, max_new_tokens: int,
         >>> compiled_generate(gpt, [1, 2], max_new_tokens=9, jit_compile=False).shape
         (11,)
     """
-    prompt = np.asarray(prompt_ids, dtype=np.int32)
+    from course.generation import checked_request
+
+    prompt = checked_request(prompt_ids, max_new_tokens)
     flat = prompt.ndim == 1
     ids = prompt[None] if flat else prompt
-    if ids.ndim != 2 or ids.shape[1] == 0:
-        raise ValueError(f"prompt_ids must be (batch, length) or (length,) with at least one "
-                         f"token, got shape {prompt.shape}.")
-    if isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) \
-            or max_new_tokens < 0:
-        raise ValueError(f"max_new_tokens must be an int >= 0, got {max_new_tokens!r}.")
     if not math.isfinite(temperature) or temperature < 0:
         raise ValueError(f"temperature must be 0 (greedy) or above, got {temperature!r}.")
     if not model.built:
         model(ids[:, :1])  # create the weights
     segment = _window_generator(model, jit_compile)
-    context, keep = model.sequence_length, max(1, model.sequence_length // 2)
+    context, keep = model.sequence_length, _refill_length(model)
     window, remaining, round_ = ids[:, -context:], max_new_tokens, 0
     while remaining > 0:
         # A window of length L feeds positions L .. context-1, so it yields context - L + 1
