@@ -84,13 +84,28 @@ class NGramLanguageModel:
                 f"token ids must lie in 0..{self.vocabulary_size - 1}; found {min(tokens)}.."
                 f"{max(tokens)}. Pass the tokenizer's vocabulary_size()."
             )
-        for m in range(self.order):
-            counts, totals = self.counts[m], self.totals[m]
-            for i in range(m, len(tokens)):
-                context = tuple(tokens[i - m : i])
-                counts[context][tokens[i]] += 1
-                totals[context] += 1
+        self._count(tokens)
         return self
+
+    def _count(self, tokens: list[int], start: int = 0) -> None:
+        """Add the n-grams of every order that end at the positions ``start..`` of ``tokens``.
+
+        The tokens before ``start`` serve as context only, so counting a text in two pieces
+        (``_count(ids[:cut])``, then ``_count(ids, start=cut)``) gives the counts of the whole.
+        Each order's n-grams are counted at once (``Counter`` over ``zip``), then split into
+        context and next token.
+        """
+        for m in range(self.order):
+            first = max(m, start)  # the first position whose token is counted
+            if first >= len(tokens):
+                continue
+            window = tokens[first - m :]
+            grams = Counter(zip(*(window[j:] for j in range(m + 1)), strict=False))
+            counts, totals = self.counts[m], self.totals[m]
+            for gram, count in grams.items():
+                context = gram[:-1]
+                counts[context][gram[-1]] += count
+                totals[context] += count
 
     @property
     def num_parameters(self) -> int:
@@ -288,14 +303,16 @@ def best_ngram(
             f"{len(ids)} training ids are too few to hold out a tuning slice of "
             f"{tuning_fraction:.0%}; pass more text."
         )
+    # One count of the counting slice serves every order: the counts of order m are the same
+    # whichever order the model has, so the add-k model of order m is the first m levels.
+    counted = NGramLanguageModel(max_order, vocabulary_size, k=k).fit(counting)
     probabilities = np.empty((len(tuning), max_order))  # (tuning tokens, order)
     for m in range(1, max_order + 1):
-        component = NGramLanguageModel(m, vocabulary_size, k=k).fit(counting)
         history = counting[-(m - 1) :] if m > 1 else []
         stream = history + tuning
         offset = len(history)
-        probabilities[:, m - 1] = [
-            component.probability(stream[max(0, t - m + 1) : t], stream[t])
+        probabilities[:, m - 1] = [  # what NGramLanguageModel(m, ...).probability gives
+            counted._add_k_one(min(t, m - 1), tuple(stream[max(0, t - m + 1) : t]), stream[t])
             for t in range(offset, len(stream))
         ]
     best, best_loss, best_weights = 1, math.inf, None
@@ -304,4 +321,7 @@ def best_ngram(
         loss = float(-np.log(probabilities[:, :n] @ weights).mean())
         if loss < best_loss:
             best, best_loss, best_weights = n, loss, weights
-    return NGramLanguageModel(best, vocabulary_size, k=k, weights=best_weights).fit(ids)
+    counted._count(ids, start=cut)  # the tuning slice too: the counts of the whole text
+    model = NGramLanguageModel(best, vocabulary_size, k=k, weights=best_weights)
+    model.counts, model.totals = counted.counts[:best], counted.totals[:best]
+    return model
