@@ -16,7 +16,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from course import grading
 from course.exercises import GradedCell, GradedNotebook
 from course.grading import sandbox
-from course.grading.plan import SKIPPED, graded_sources
+from course.grading.plan import SKIPPED, cell_names, graded_sources
 
 LIMITS = grading.Limits(cell_timeout=10, notebook_timeout=120, memory_mb=512,
                         sandbox=not sandbox.unavailable_reason())
@@ -71,6 +71,67 @@ def test_a_loop_that_changes_its_variable_changes_what_it_loops_over():
     kept = graded_sources(graded)[0]
     assert "ours.set_weights" in kept and "print(layer.name)" not in kept
     assert graded_sources(graded)[1] == graded.notebook.cells[1].source  # += reads hits = 0
+
+
+@pytest.mark.parametrize(
+    ("source", "reads"),
+    [
+        ("guesses = model(batch)\nprint(guesses)", {"model", "batch", "print"}),
+        ("total += 1", {"total"}),  # += reads the notebook's total
+        ("total = 0\ntotal += 1", set()),
+        ("x, *rest = pair\nprint(x, rest)", {"pair", "print"}),
+        ("edges = [0, 4]\nsizes = [b - a for a, b in zip(edges, edges[1:])]\nsizes.sort()",
+         {"zip"}),
+        ("[a + b for a in items]", {"items", "b"}),  # b is the notebook's, a the comprehension's
+        ("[x for x in x]", {"x"}),  # the first iterable is read outside the comprehension
+        ("size = 1\ndef f():\n    return size", {"size"}),  # the body runs later
+        ("def f(n):\n    m = n + 1\n    return m * k", {"k"}),
+        ("def f():\n    global count\n    count += 1", {"count"}),
+        ("limit = 3\ng = (v for v in values if v < limit)", {"values", "limit"}),
+        ("f = lambda: q", {"q"}),
+        ("if flag:\n    y = 1\nelse:\n    y = 2\nprint(y)", {"flag", "print"}),
+        ("if flag:\n    y = 1\nprint(y)", {"flag", "print", "y"}),
+        ("for i in range(3):\n    last = i\nprint(last)", {"range", "print", "last"}),
+        ("for i in range(3):\n    print(previous)\n    previous = i",
+         {"range", "print", "previous"}),
+        ("with exercise():\n    sizes = [1]\n    check(sizes)", {"exercise", "check"}),
+        ("with exercise():\n    sizes = [1]\ncheck(sizes)", {"exercise", "check", "sizes"}),
+        ("try:\n    w = f()\nexcept ValueError as e:\n    print(e)\nprint(w)",
+         {"f", "ValueError", "print", "w"}),
+        ("z = 1\ndel z\nprint(z)", {"print", "z"}),
+        ("class A:\n    n = 1\n    m = n + base", {"base"}),
+        ("scores = {}\nscores['a'] = 1", set()),
+    ],
+)
+def test_a_name_bound_before_it_is_read_is_not_read_from_the_notebook(source, reads):
+    assert set(cell_names(source).reads) == reads
+
+
+def test_a_check_that_binds_a_chapter_name_before_reading_it_does_not_need_the_chapter_code():
+    # Chapter 08's check bound guesses and chapter 11's sizes: the plan took them for the
+    # chapter's and kept the training that made those (issue 15).
+    graded = _graded([
+        ("chapter", "import numpy as np\ndef model(x):\n    return x + 1"),
+        ("chapter", "guesses = train_for_an_hour(model)\nsizes = [len(g) for g in guesses]"),
+        ("answer", "def double(x):\n    return 2 * x"),
+        ("check", "with exercise('98.1'):\n    guesses = model(np.arange(3))\n"
+                  "    sizes = [double(g) for g in guesses]\n    assert sizes[0] == 2"),
+        ("check", "total = 0\nfor g in guesses:\n    total += g"),  # reads the chapter's
+    ])
+    sources = graded_sources(graded)
+    assert sources[0] == graded.notebook.cells[0].source
+    assert sources[1] == "guesses = train_for_an_hour(model)"  # the last check reads guesses
+    graded.notebook.cells.pop()
+    graded.cells.pop()
+    assert graded_sources(graded)[1] == SKIPPED
+
+
+def test_course_setup_always_runs():
+    graded = _graded([
+        ("chapter", "import course\nprofile = course.setup()\nSTEPS = profile.pick(1, 2)"),
+        ("check", "assert 1 + 1 == 2"),
+    ])
+    assert graded_sources(graded)[0] == "import course\nprofile = course.setup()"
 
 
 def _chapter(setup: str, extra: str) -> nbformat.NotebookNode:

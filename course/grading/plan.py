@@ -20,7 +20,16 @@ body). A statement is needed when a later needed statement, answer or check read
   is in capitals (``VOCABULARY_SIZE``: the kit's constants);
 
 and a statement that binds and reads no variable at all (``course.seed_everything(0)``,
-``plt.style.use(...)``) is kept for its effect on the libraries. Names bound by imports, ``def``
+``plt.style.use(...)``) is kept for its effect on the libraries, as is ``course.setup()`` (quiet
+TensorFlow, the seeds: every graded run starts the same way).
+
+A name counts as *read* only where the code may read the notebook's own: a cell (an answer, a
+check) that binds a name before reading it, in the order Python runs it, reads its own value, so
+``guesses = model(batch)`` followed by ``check_equal(guesses, ...)`` in a check does not make the
+chapter's ``guesses`` (and the training that made it) needed. ``x += 1`` reads ``x``; a name bound
+on one branch of an ``if``, in a loop's body or inside a ``try`` or ``with`` is not bound after
+it; a comprehension's variables are its own; a function's or lambda's body runs later, so every
+name it reads that is not its own local counts. Names bound by imports, ``def``
 and ``class`` are not "changed" by being used (``np.exp(x)`` does not change ``np``). What this
 cannot see: a name reached through ``globals()``, ``eval`` or ``exec``, a constant in capitals
 that is changed all the same, and state kept inside libraries (a random generator's position):
@@ -66,11 +75,234 @@ def _python(source: str) -> str:
     return TransformerManager().transform_cell(source)
 
 
+class _Reads:
+    """The names a piece of code reads before binding them itself, in the order Python runs it.
+
+    Module-level code (and a class body, a comprehension) runs at once: a name it binds before
+    reading it is its own, not the notebook's (``guesses = model(x)`` then ``print(guesses)``
+    reads ``model`` and ``x`` only). A function or lambda body runs later: every name it reads
+    that is not local to it counts. Branches are merged conservatively: after ``if``/``try``/
+    ``with``/loops, a name counts as bound only when every way through binds it.
+    """
+
+    def __init__(self) -> None:
+        self.reads: set[str] = set()
+
+    def block(self, statements: list[ast.stmt], bound: set[str]) -> set[str]:
+        """Go through ``statements`` with ``bound`` already bound; the names bound after them."""
+        for statement in statements:
+            bound = self.statement(statement, bound)
+        return bound
+
+    def statement(self, node: ast.stmt, bound: set[str]) -> set[str]:  # noqa: C901, PLR0911, PLR0912
+        """Go through one statement; the names bound after it."""
+        if isinstance(node, ast.Assign):
+            self.expression(node.value, bound)
+            for target in node.targets:
+                self.expression(target, bound)
+            return bound | _stored(node.targets)
+        if isinstance(node, ast.AugAssign):  # x += 1 reads x
+            self.expression(node.value, bound)
+            if isinstance(node.target, ast.Name):
+                self._name(node.target.id, bound)
+                return bound | {node.target.id}
+            self.expression(node.target, bound)
+            return bound
+        if isinstance(node, ast.AnnAssign):
+            self.expression(node.value, bound)
+            self.expression(node.annotation, bound)
+            self.expression(node.target, bound)
+            return bound | _stored([node.target]) if node.value is not None else bound
+        if isinstance(node, ast.Delete):
+            for target in node.targets:
+                self.expression(target, bound)  # del x needs an x
+            return bound - _stored(node.targets, ast.Del)
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            return bound | {
+                (alias.asname or alias.name.split(".")[0]) for alias in node.names
+                if alias.name != "*"
+            }
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self._signature(node, bound)
+            self.reads |= _function_reads(node)  # the body runs later, when it is called
+            return bound | {node.name}
+        if isinstance(node, ast.ClassDef):
+            for expression in [*node.decorator_list, *node.bases, *node.keywords]:
+                self.expression(expression, bound)
+            self.block(node.body, set(bound))  # runs now; its names are the class's
+            return bound | {node.name}
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            self.expression(node.iter, bound)
+            inside = bound | _stored([node.target])
+            self.expression(node.target, inside)
+            self.block(node.body, inside)  # each pass starts with at least these bound
+            self.block(node.orelse, bound)
+            return bound  # the body may not have run
+        if isinstance(node, ast.While):
+            self.expression(node.test, bound)
+            self.block(node.body, bound)
+            self.block(node.orelse, bound)
+            return bound
+        if isinstance(node, ast.If):
+            self.expression(node.test, bound)
+            return self.block(node.body, bound) & self.block(node.orelse, bound)
+        if isinstance(node, (ast.With, ast.AsyncWith)):
+            inside = set(bound)
+            for item in node.items:
+                self.expression(item.context_expr, inside)
+                if item.optional_vars is not None:
+                    inside |= _stored([item.optional_vars])
+                    self.expression(item.optional_vars, inside)
+            self.block(node.body, inside)
+            return inside  # a context manager may swallow an error half-way through the body
+        if isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+            ends = [self.block(node.orelse, self.block(node.body, bound))]
+            for handler in node.handlers:
+                self.expression(handler.type, bound)
+                named = {handler.name} if handler.name else set()
+                ends.append(self.block(handler.body, bound | named) - named)
+            return set.intersection(*ends) | self.block(node.finalbody, bound)
+        if isinstance(node, ast.Match):
+            self.expression(node.subject, bound)
+            for case in node.cases:
+                captured = bound | {
+                    name for pattern in ast.walk(case.pattern)
+                    for name in [getattr(pattern, "name", None), getattr(pattern, "rest", None)]
+                    if isinstance(name, str)
+                }
+                self.expression(case.guard, captured)
+                self.block(case.body, captured)
+            return bound
+        for child in ast.iter_child_nodes(node):  # Expr, Return, Raise, Assert, ...
+            self.expression(child, bound)
+        return bound
+
+    def expression(self, node: ast.AST | None, bound: set[str]) -> None:
+        """Note the names an expression reads (a lambda's body and a generator's run later)."""
+        if node is None:
+            return
+        if isinstance(node, ast.Name):
+            if not isinstance(node.ctx, ast.Store):
+                self._name(node.id, bound)
+        elif isinstance(node, ast.Lambda):
+            self._signature(node, bound)
+            self.reads |= _function_reads(node)
+        elif isinstance(node, ast.GeneratorExp):  # runs when it is iterated, maybe much later
+            self.expression(node.generators[0].iter, bound)
+            self.reads |= _function_reads(node)
+        elif isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp)):
+            inside = set(bound)
+            for number, generator in enumerate(node.generators):
+                self.expression(generator.iter, bound if number == 0 else inside)
+                inside |= _stored([generator.target])
+                for condition in generator.ifs:
+                    self.expression(condition, inside)
+            for part in ([node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]):
+                self.expression(part, inside)
+        else:
+            for child in ast.iter_child_nodes(node):
+                self.expression(child, bound)
+
+    def _name(self, name: str, bound: set[str]) -> None:
+        if name not in bound:
+            self.reads.add(name)
+
+    def _signature(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda,
+                   bound: set[str]) -> None:
+        """Decorators, default values and annotations: evaluated where the function is made."""
+        arguments = node.args
+        parts = [*arguments.defaults, *arguments.kw_defaults]
+        if not isinstance(node, ast.Lambda):
+            parts += [*node.decorator_list, node.returns]
+            every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
+                     arguments.vararg, arguments.kwarg]
+            parts += [argument.annotation for argument in every if argument is not None]
+        for part in parts:
+            self.expression(part, bound)
+
+
+def _stored(targets: list[ast.expr], context: type = ast.Store) -> set[str]:
+    """The plain names that assignment targets bind (``a, *b = ...``; not ``x.a`` or ``x[i]``)."""
+    names: set[str] = set()
+    for target in targets:
+        if isinstance(target, ast.Name) and isinstance(target.ctx, context):
+            names.add(target.id)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            names |= _stored(target.elts, context)
+        elif isinstance(target, ast.Starred):
+            names |= _stored([target.value], context)
+    return names
+
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.GeneratorExp,
+           ast.ListComp, ast.SetComp, ast.DictComp)
+
+
+def _function_reads(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.GeneratorExp
+                    ) -> set[str]:
+    """The names a function (lambda, generator) may read from outside when it runs.
+
+    Every name its body reads, nested functions' included, except its own local names: its
+    parameters and every name it binds anywhere (Python makes those local to the whole body),
+    unless declared ``global``.
+    """
+    inner = _Reads()
+    if isinstance(node, ast.GeneratorExp):
+        bound: set[str] = set()
+        for number, generator in enumerate(node.generators):
+            if number:
+                inner.expression(generator.iter, bound)
+            bound |= _stored([generator.target])
+            for condition in generator.ifs:
+                inner.expression(condition, bound)
+        inner.expression(node.elt, bound)
+        return inner.reads - bound
+    arguments = node.args
+    parameters = {argument.arg for argument in [
+        *arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs, arguments.vararg,
+        arguments.kwarg] if argument is not None}
+    body = [ast.Expr(node.body)] if isinstance(node, ast.Lambda) else node.body
+    inner.block(body, set(parameters))
+    return inner.reads - (parameters | _locals(body))
+
+
+def _locals(body: list[ast.stmt]) -> set[str]:
+    """Names a function body binds anywhere (Python makes them local to all of it), not ``global``.
+
+    Nested functions, classes and comprehensions keep their names to themselves (only a nested
+    ``def`` or ``class`` name is the body's); leaving out a local only adds a read, never hides one.
+    """
+    bound: set[str] = set()
+    declared: set[str] = set()
+    pending: list[ast.AST] = list(body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.Global, ast.Nonlocal)):
+            declared |= set(node.names)
+        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            bound.add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound |= {alias.asname or alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            bound.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            bound.add(node.rest)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        if not isinstance(node, _SCOPES):
+            pending += ast.iter_child_nodes(node)
+    return bound - declared
+
+
 def cell_names(source: str) -> CellNames:
     r"""The names a cell binds, reads and may change.
 
-    Names local to a function or comprehension of the cell are not the notebook's names: only the
-    module-level ones count (from :mod:`symtable`).
+    Names local to a function or comprehension of the cell are not the notebook's names (the
+    bindings come from :mod:`symtable`). A name counts as read only when the cell may read it
+    before binding it itself, in the order the code runs (:class:`_Reads`): ``guesses = f(x)``
+    then ``print(guesses)`` reads ``f`` and ``x``, not the notebook's ``guesses``.
 
     Example:
         >>> names = cell_names("import numpy as np\nmodel = build()\nmodel.fit(np.ones(3))\n"
@@ -81,8 +313,10 @@ def cell_names(source: str) -> CellNames:
         (['history', 'loss', 'model', 'np'], ['loss', 'np'])
         >>> sorted(names.changes)
         ['log', 'model', 'np', 'state', 'update']
-        >>> sorted(names.reads)
-        ['SCALE', 'build', 'log', 'model', 'np', 'profile', 'state', 'train', 'update']
+        >>> sorted(names.reads)  # np and model are bound before they are read; loss reads model
+        ['SCALE', 'build', 'log', 'model', 'profile', 'state', 'train', 'update']
+        >>> sorted(cell_names("guesses = predict(batch)\ntotal += len(guesses)").reads)
+        ['batch', 'len', 'predict', 'total']
     """
     code = _python(source)
     try:
@@ -97,20 +331,9 @@ def cell_names(source: str) -> CellNames:
         node.name for node in tree.body
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
     }
-    reads = {symbol.get_name() for symbol in table.get_symbols() if symbol.is_referenced()}
-    reads |= {  # ``total += x`` reads total, though symtable calls it assigned only
-        node.target.id for node in ast.walk(tree)
-        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name)
-        and node.target.id in binds
-    }
-    nested = list(table.get_children())
-    while nested:
-        scope = nested.pop()
-        nested += scope.get_children()
-        reads |= {
-            symbol.get_name() for symbol in scope.get_symbols()
-            if symbol.is_referenced() and symbol.is_global()
-        }
+    flow = _Reads()
+    flow.block(tree.body, set())
+    reads = flow.reads
     changes: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(
@@ -156,7 +379,7 @@ _CONSTANT = frozenset({"True", "False", "None"})
 #: name that changes its object would be missed; the self-check on the instructor's solution
 #: (every cell when it loses a point) is the guard.
 READ_ONLY_METHODS = frozenset({
-    "tokenize", "detokenize", "vocabulary_size", "id_to_token", "token_to_id", "predict",
+    "tokenize", "detokenize", "encode", "decode", "vocabulary_size", "id_to_token", "token_to_id", "predict",
     "count_params", "get_config", "get_weights", "numpy", "tolist", "item", "copy", "astype",
     "reshape", "mean", "sum", "max", "min", "argmax", "argmin", "std", "keys", "values", "items",
     "get", "format", "startswith", "endswith", "split", "join", "strip", "lower", "upper",
@@ -208,7 +431,7 @@ def graded_sources(graded: GradedNotebook) -> list[str]:
             continue
         for code in _units(cell.source):
             names = cell_names(code)
-            units.append((index, code, names, not names.parsed))
+            units.append((index, code, names, not names.parsed or _sets_up(code)))
     every = [names for _, _, names, _ in units]
     definitions = frozenset().union(*(n.definitions for n in every)) if every else frozenset()
     variables_bound = frozenset().union(*(n.binds for n in every)) if every else frozenset()
@@ -241,6 +464,25 @@ def graded_sources(graded: GradedNotebook) -> list[str]:
         else:
             sources.append(SKIPPED)
     return sources
+
+
+def _sets_up(code: str) -> bool:
+    """Whether the statement calls ``course.setup`` (quiet TensorFlow, the seeds): always run.
+
+    Example:
+        >>> _sets_up("profile = course.setup()"), _sets_up("model = build()")
+        (True, False)
+    """
+    try:
+        tree = ast.parse(_python(code))
+    except SyntaxError:
+        return False
+    return any(
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "setup" and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "course"
+        for node in ast.walk(tree)
+    )
 
 
 def _assigned(names: list[CellNames]) -> frozenset[str]:
