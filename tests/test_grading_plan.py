@@ -101,6 +101,8 @@ def test_a_loop_that_changes_its_variable_changes_what_it_loops_over():
         ("z = 1\ndel z\nprint(z)", {"print", "z"}),
         ("class A:\n    n = 1\n    m = n + base", {"base"}),
         ("scores = {}\nscores['a'] = 1", set()),
+        ("match command:\n    case Point(x=0, y=y) if y > limit:\n        print(y)",
+         {"command", "Point", "limit", "print"}),  # y is captured, Point and limit are read
     ],
 )
 def test_a_name_bound_before_it_is_read_is_not_read_from_the_notebook(source, reads):

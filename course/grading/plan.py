@@ -170,6 +170,7 @@ class _Reads:
                     for name in [getattr(pattern, "name", None), getattr(pattern, "rest", None)]
                     if isinstance(name, str)
                 }
+                self.expression(case.pattern, bound)  # values and classes it compares with
                 self.expression(case.guard, captured)
                 self.block(case.body, captured)
             return bound
@@ -379,10 +380,10 @@ _CONSTANT = frozenset({"True", "False", "None"})
 #: name that changes its object would be missed; the self-check on the instructor's solution
 #: (every cell when it loses a point) is the guard.
 READ_ONLY_METHODS = frozenset({
-    "tokenize", "detokenize", "encode", "decode", "vocabulary_size", "id_to_token", "token_to_id", "predict",
-    "count_params", "get_config", "get_weights", "numpy", "tolist", "item", "copy", "astype",
-    "reshape", "mean", "sum", "max", "min", "argmax", "argmin", "std", "keys", "values", "items",
-    "get", "format", "startswith", "endswith", "split", "join", "strip", "lower", "upper",
+    "tokenize", "detokenize", "encode", "decode", "vocabulary_size", "id_to_token", "token_to_id",
+    "predict", "count_params", "get_config", "get_weights", "numpy", "tolist", "item", "copy",
+    "astype", "reshape", "mean", "sum", "max", "min", "argmax", "argmin", "std", "keys", "values",
+    "items", "get", "format", "startswith", "endswith", "split", "join", "strip", "lower", "upper",
     "replace", "count", "index", "find",
 })
 
