@@ -688,6 +688,7 @@ def beam_search_translate(
     max_length: int,
     num_beams: int = 4,
     length_penalty: float = 1.0,
+    chunk_size: int = 256,
 ) -> list[list[int]]:
     """Beam search for a batch, with length normalisation, stopping at the end token.
 
@@ -710,6 +711,9 @@ def beam_search_translate(
         max_length: the most tokens to generate, the end token included.
         num_beams: beams per source (1 gives greedy decoding).
         length_penalty: the exponent ``alpha`` of the length normalisation (0: none).
+        chunk_size: how many sources are searched at once. Each step holds a few arrays of
+            ``chunk_size * num_beams * vocabulary`` numbers, so a whole test set at once can
+            need gigabytes; the sources do not interact, so the outputs are the same.
 
     Returns:
         For each source, the best output's ids without the start and end tokens.
@@ -732,6 +736,39 @@ def beam_search_translate(
         raise ValueError(f"num_beams must be a positive int such as 4, got {num_beams!r}.")
     if isinstance(length_penalty, bool) or not isinstance(length_penalty, (int, float)):
         raise TypeError(f"length_penalty must be a number such as 1.0, got {length_penalty!r}.")
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+        raise ValueError(f"chunk_size must be a positive int such as 256, got {chunk_size!r}.")
+    outputs: list[list[int]] = []
+    for first in range(0, batch_size, chunk_size):
+        rows = np.arange(first, min(first + chunk_size, batch_size))
+        chunk_state = state if len(rows) == batch_size else _reorder(state, rows)
+        outputs += _beam_search(next_logits, chunk_state, len(rows), start_id, end_id,
+                                max_length, num_beams, length_penalty)
+    return outputs
+
+
+def _best_candidates(flat: np.ndarray, count: int) -> list[np.ndarray]:
+    """For each row, the indices of its ``count`` largest entries, best first.
+
+    Equal to ``np.argsort(-flat, kind="stable")[:, :count]`` (ties go to the lower index, NaN
+    last), without sorting whole rows: a partition finds each row's threshold, and only the
+    entries at or above it are sorted.
+    """
+    count = min(count, flat.shape[-1])
+    if np.isnan(flat).any():
+        flat = np.where(np.isnan(flat), -np.inf, flat)
+    thresholds = np.partition(flat, flat.shape[-1] - count, axis=-1)[:, -count]
+    best = []
+    for row, threshold in zip(flat, thresholds, strict=True):
+        candidates = np.flatnonzero(row >= threshold)
+        best.append(candidates[np.argsort(-row[candidates], kind="stable")][:count])
+    return best
+
+
+def _beam_search(next_logits: NextFunction, state: Any, batch_size: int, start_id: int,
+                 end_id: int, max_length: int, num_beams: int,
+                 length_penalty: float) -> list[list[int]]:
+    """:func:`beam_search_translate` for one chunk of sources, arguments already checked."""
     beams = num_beams
     state = _repeat(state, beams)  # rows b * beams + k
     scores = np.full((batch_size, beams), -np.inf)
@@ -746,13 +783,14 @@ def beam_search_translate(
 
     for step in range(max_length):
         logits, state = next_logits(tokens, state)
-        logits = np.asarray(logits, dtype=np.float64)
-        logits = logits - logits.max(axis=-1, keepdims=True)
-        log_probabilities = logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
-        vocabulary = log_probabilities.shape[-1]
-        totals = scores[:, :, None] + log_probabilities.reshape(batch_size, beams, vocabulary)
+        logits = np.array(logits, dtype=np.float64)  # a copy, changed in place below
+        logits -= logits.max(axis=-1, keepdims=True)
+        logits -= np.log(np.exp(logits).sum(axis=-1, keepdims=True))  # log-probabilities
+        vocabulary = logits.shape[-1]
+        totals = logits.reshape(batch_size, beams, vocabulary)
+        totals += scores[:, :, None]
         flat = totals.reshape(batch_size, beams * vocabulary)
-        order = np.argsort(-flat, axis=-1, kind="stable")[:, : 2 * beams]  # (batch, 2 * beams)
+        order = _best_candidates(flat, 2 * beams)  # per source, its best 2 * beams extensions
         origins = np.zeros((batch_size, beams), dtype=np.int64)
         chosen = np.full((batch_size, beams), end_id, dtype=np.int32)
         new_scores = np.full((batch_size, beams), -np.inf)

@@ -164,6 +164,27 @@ def test_greedy_and_beam_search_on_the_model():
         alone_next, alone_state = seq2seq_next(model, source[row : row + 1])
         assert beams[row] == beam_search_translate(alone_next, alone_state, 1, start_id=1,
                                                    end_id=2, max_length=8, num_beams=3)[0]
+    chunked = beam_search_translate(next_logits, state, 3, start_id=1, end_id=2, max_length=8,
+                                    num_beams=3, chunk_size=2)  # sources 0-1, then 2
+    assert chunked == beams
+
+
+def test_best_candidates_equal_a_stable_sort_of_whole_rows():
+    from course.generation import _best_candidates
+
+    rng = np.random.default_rng(1)
+    flat = rng.integers(-4, 4, size=(50, 40)).astype(float)  # many ties
+    flat[rng.random(flat.shape) < 0.2] = -np.inf
+    flat[rng.random(flat.shape) < 0.05] = np.nan
+    flat[0, :] = -np.inf  # a row with nothing finite
+    for count in (1, 8, 40, 60):
+        expected = np.argsort(-flat, axis=-1, kind="stable")[:, :count]
+        best = _best_candidates(flat, count)
+        for values, ours, theirs in zip(flat, best, expected, strict=True):
+            assert len(ours) == len(theirs)
+            finite = int(np.isfinite(values[theirs]).sum())  # beam search stops at the first
+            assert ours[:finite].tolist() == theirs[:finite].tolist()  # non-finite score
+            assert not np.isfinite(values[ours[finite:]]).any()
 
 
 def _table_next(table):
