@@ -20,6 +20,8 @@ import json
 import os
 import shutil
 import socket
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -475,3 +477,21 @@ def test_the_sandbox_binds_no_instructor_files(tmp_path):
     assert root not in readable and str(Path.home()) not in readable
     assert "SECRET_TOKEN" not in command and "--unshare-all" in command
     assert "--die-with-parent" in command and command[-1] == "python"
+
+
+LOOPBACK = """import socket
+server = socket.create_server(("localhost", 0))
+client = socket.create_connection(("localhost", server.getsockname()[1]), timeout=5)
+print("connected to", socket.gethostbyname("localhost"))
+"""
+
+
+@needs_sandbox
+def test_processes_of_one_run_reach_each_other_on_the_sandboxs_own_localhost(tmp_path):
+    # Chapter 11 runs a local cluster of two workers at localhost:PORT; without a hosts file
+    # inside, "localhost" did not resolve and the workers waited for each other until timeout.
+    command = sandbox.kernel_command([sys.executable, "-c", LOOPBACK], writable=tmp_path,
+                                     env=dict(os.environ))
+    run = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == "connected to 127.0.0.1\n"

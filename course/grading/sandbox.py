@@ -4,7 +4,10 @@
 code of the answer cells runs with
 
 * its own user, PID, IPC, UTS, cgroup and network namespaces (``--unshare-all``): no network at
-  all, not even the loopback of the machine, and no view of processes outside its own run;
+  all, not even the loopback of the machine, and no view of processes outside its own run. Its
+  network namespace has a loopback of its own (bubblewrap brings ``lo`` up), and a hosts file of
+  its own names it ``localhost``, so processes of one run can talk to each other (chapter 11's
+  local cluster of two workers) and to nothing else;
 * a file system made of read-only binds of what Python needs (the system's ``/usr``, the Python
   installation, the virtual environment), the kit's own code (``course/``, ``data/registry.toml``,
   ``pyproject.toml``) and the downloaded datasets, nothing else: not the instructor's notebooks,
@@ -37,6 +40,8 @@ INSIDE_WORK = "/tmp/work"
 """The kernel's working folder inside the sandbox (on its private ``/tmp``)."""
 INSIDE_HOME = "/tmp/home"
 SHM_BYTES = 64 * 2**20
+HOSTS = "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n"
+"""The sandbox's ``/etc/hosts``: only the loopback (the machine's own file is not shown)."""
 """The size of the sandbox's ``/dev/shm`` (Python's multiprocessing keeps its semaphores there)."""
 PASSED_VARIABLES = (
     "LANG", "LC_ALL", "LC_CTYPE", "TZ", "MPLBACKEND", "PYTHONDONTWRITEBYTECODE", "PYTHONHASHSEED",
@@ -126,7 +131,8 @@ def kernel_command(
         argv: the command to run inside, such as ``[python, "-m", "ipykernel_launcher", "-f",
             connection_file]``.
         writable: a folder of the grader's bound read-write at the same path (the kernel's
-            connection file and sockets); nothing else outside is writable.
+            connection file and sockets); nothing else outside is writable. The sandbox's
+            ``/etc/hosts`` (:data:`HOSTS`) is written there as ``hosts``.
         env: the environment to take the variables of :data:`PASSED_VARIABLES` from.
         tmp_bytes: the size of the private ``/tmp`` (a tmpfs: it takes memory, which the
             resident-memory limit does not count); ``/dev/shm`` gets :data:`SHM_BYTES`.
@@ -155,6 +161,9 @@ def kernel_command(
             args += ["--ro-bind", str(path), str(path)]
     for name in _ETC:
         args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+    hosts = Path(writable) / "hosts"  # without it, "localhost" does not resolve inside
+    hosts.write_text(HOSTS)
+    args += ["--ro-bind", str(hosts), "/etc/hosts"]
     for path in readable_paths():
         args += ["--ro-bind", str(path), str(path)]
     args += ["--bind", str(writable), str(writable), "--remount-ro", "/", "--clearenv"]
@@ -169,4 +178,6 @@ def kernel_command(
     return [*args, "--", *argv]
 
 
-__all__ = ["INSIDE_WORK", "bwrap_path", "kernel_command", "readable_paths", "unavailable_reason"]
+__all__ = [
+    "HOSTS", "INSIDE_WORK", "bwrap_path", "kernel_command", "readable_paths", "unavailable_reason",
+]
