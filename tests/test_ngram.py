@@ -70,3 +70,10 @@ def test_bad_settings_are_explained(kwargs, message):
 def test_ids_outside_the_vocabulary_are_explained():
     with pytest.raises(ValueError, match="vocabulary_size"):
         NGramLanguageModel(2, 3).fit([0, 1, 5])
+
+
+def test_best_ngram_rejects_an_unknown_id_in_the_tuning_slice_too():
+    from course.models.ngram import best_ngram
+
+    with pytest.raises(ValueError, match="must lie in 0..3"):
+        best_ngram([0, 1, 2, 3] * 100 + [9] * 20, 4, max_order=3)  # 9: only in the last 10%

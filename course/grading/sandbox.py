@@ -40,9 +40,9 @@ INSIDE_WORK = "/tmp/work"
 """The kernel's working folder inside the sandbox (on its private ``/tmp``)."""
 INSIDE_HOME = "/tmp/home"
 SHM_BYTES = 64 * 2**20
+"""The size of the sandbox's ``/dev/shm`` (Python's multiprocessing keeps its semaphores there)."""
 HOSTS = "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n"
 """The sandbox's ``/etc/hosts``: only the loopback (the machine's own file is not shown)."""
-"""The size of the sandbox's ``/dev/shm`` (Python's multiprocessing keeps its semaphores there)."""
 PASSED_VARIABLES = (
     "LANG", "LC_ALL", "LC_CTYPE", "TZ", "MPLBACKEND", "PYTHONDONTWRITEBYTECODE", "PYTHONHASHSEED",
     "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",

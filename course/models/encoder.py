@@ -105,7 +105,6 @@ def build_encoder(
     return keras.Model([token_ids, segment_ids], x, name=name)
 
 
-
 def _blocks(encoder: keras.Model) -> list[EncoderBlock]:
     """The encoder's blocks in order (layers named ``block_0``, ``block_1``, ...)."""
     blocks = []

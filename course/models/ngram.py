@@ -78,14 +78,18 @@ class NGramLanguageModel:
         Returns:
             The model itself, so ``model = NGramLanguageModel(...).fit(ids)`` works.
         """
+        self._count(self._checked(tokens))
+        return self
+
+    def _checked(self, tokens: Sequence[int]) -> list[int]:
+        """``tokens`` as ints, after checking that every one is in the vocabulary."""
         tokens = [int(t) for t in tokens]
         if tokens and (min(tokens) < 0 or max(tokens) >= self.vocabulary_size):
             raise ValueError(
                 f"token ids must lie in 0..{self.vocabulary_size - 1}; found {min(tokens)}.."
                 f"{max(tokens)}. Pass the tokenizer's vocabulary_size()."
             )
-        self._count(tokens)
-        return self
+        return tokens
 
     def _count(self, tokens: list[int], start: int = 0) -> None:
         """Add the n-grams of every order that end at the positions ``start..`` of ``tokens``.
@@ -295,7 +299,10 @@ def best_ngram(
     """
     if not 0 < tuning_fraction < 1:
         raise ValueError(f"tuning_fraction must be in (0, 1), got {tuning_fraction!r}.")
-    ids = [int(t) for t in train_ids]
+    # One count of the counting slice serves every order: the counts of order m are the same
+    # whichever order the model has, so the add-k model of order m is the first m levels.
+    counted = NGramLanguageModel(max_order, vocabulary_size, k=k)
+    ids = counted._checked(train_ids)  # the tuning slice too, as when the whole text was fitted
     cut = int(len(ids) * (1 - tuning_fraction))
     counting, tuning = ids[:cut], ids[cut:]
     if not counting or not tuning:
@@ -303,9 +310,7 @@ def best_ngram(
             f"{len(ids)} training ids are too few to hold out a tuning slice of "
             f"{tuning_fraction:.0%}; pass more text."
         )
-    # One count of the counting slice serves every order: the counts of order m are the same
-    # whichever order the model has, so the add-k model of order m is the first m levels.
-    counted = NGramLanguageModel(max_order, vocabulary_size, k=k).fit(counting)
+    counted._count(counting)
     probabilities = np.empty((len(tuning), max_order))  # (tuning tokens, order)
     for m in range(1, max_order + 1):
         history = counting[-(m - 1) :] if m > 1 else []
